@@ -1,0 +1,55 @@
+// Drives the real Pulumi engine through the Automation API with the program as an inline
+// function. The engine then talks to this process over `--client`, so no nodejs language host
+// binary is needed (see README, "Development"): the same program also runs under `pulumi`.
+import * as path from "node:path";
+import {
+  CommandError,
+  LocalWorkspace,
+  PulumiCommand,
+  type PulumiFn,
+  type Stack,
+} from "@pulumi/pulumi/automation";
+import { UsageError } from "./errors";
+
+export const PROJECT_NAME = "shelly-fleet";
+
+/** The package root: where Pulumi.yaml, stacks/ and node_modules/@pulumi/pulumi are. */
+export const PACKAGE_ROOT = path.resolve(__dirname, "..", "..");
+
+export interface StackOptions {
+  /** The Pulumi project directory (Pulumi.yaml); the dynamic-provider plugin starts there. */
+  projectDir: string;
+  stackName: string;
+  program: PulumiFn;
+  /** Stack config to set before running, as `key: value` (namespaced keys, e.g. `shelly-fleet:site`). */
+  config?: Record<string, string>;
+}
+
+export async function openStack(options: StackOptions): Promise<Stack> {
+  const pulumiCommand = await PulumiCommand.get().catch((err: unknown) => {
+    const detail = describeEngineFailure(err)?.message ?? (err as Error).message;
+    throw new UsageError(
+      /ENOENT/.test(detail)
+        ? "the Pulumi CLI is not on PATH: run through the npm scripts, or `source scripts/env.sh` first"
+        : `\`pulumi version\` failed: ${detail}`,
+      1,
+    );
+  });
+  const stack = await LocalWorkspace.createOrSelectStack(
+    { projectName: PROJECT_NAME, stackName: options.stackName, program: options.program },
+    { workDir: options.projectDir, pulumiCommand },
+  );
+  for (const [key, value] of Object.entries(options.config ?? {})) {
+    await stack.setConfig(key, { value });
+  }
+  return stack;
+}
+
+/** The exit code and the engine's own error text, for a failed engine command. */
+export function describeEngineFailure(err: unknown): { exitCode: number; message: string } | undefined {
+  if (!(err instanceof CommandError)) return undefined;
+  // The result is private in the SDK's typings but is a plain field at run time.
+  const result = (err as unknown as { commandResult?: { code?: number; stderr?: string } }).commandResult;
+  const code = result?.code ?? 1;
+  return { exitCode: code > 0 ? code : 1, message: result?.stderr?.trim() || err.message };
+}

@@ -1,0 +1,60 @@
+# shellcheck shell=bash
+# Source this file: `source scripts/env.sh`. It installs what is missing (Node.js >= 22 into a
+# cache outside the repository; the Pulumi CLI, built from the Go module proxy when no `pulumi`
+# is on PATH) and puts them first on PATH, with offline defaults for local stacks. Anything
+# already set in the environment, or a Node 22+ / Pulumi install of your own, is left alone.
+
+SHELLY_FLEET_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")/.." && pwd)"
+SHELLY_FLEET_CACHE="${SHELLY_FLEET_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/shelly-fleet}"
+SHELLY_FLEET_NODE_VERSION=24.9.0
+SHELLY_FLEET_PULUMI_VERSION="$(sed -n 's|^\tgithub.com/pulumi/pulumi/pkg/v3 v\([0-9.]*\).*$|\1|p' \
+  "$SHELLY_FLEET_ROOT/tools/pulumi-cli/go.mod")"
+export SHELLY_FLEET_ROOT SHELLY_FLEET_CACHE SHELLY_FLEET_NODE_VERSION SHELLY_FLEET_PULUMI_VERSION
+
+_shelly_fleet_env() {
+  local node_major bin pulumi_bin found
+  # Node.js: the project needs >= 22 (Pulumi's SDK, vitest, undici); machines here ship 20.
+  node_major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+  if [ "$node_major" -lt 22 ]; then
+    bin="$("$SHELLY_FLEET_ROOT/scripts/bootstrap-node.sh" "$SHELLY_FLEET_NODE_VERSION" "$SHELLY_FLEET_CACHE")" || {
+      echo "shelly-fleet: could not install Node.js $SHELLY_FLEET_NODE_VERSION (see the messages above)" >&2
+      return 1
+    }
+    case ":$PATH:" in *":$bin:"*) ;; *) PATH="$bin:$PATH" ;; esac
+  fi
+
+  # Pulumi: use one already on PATH, unless it is the npm package's lazy downloader.
+  found="$(command -v pulumi 2>/dev/null || true)"
+  case "$found" in
+    "" | */node_modules/.bin/pulumi)
+      pulumi_bin="${PULUMI_HOME:-$HOME/.pulumi}/versions/$SHELLY_FLEET_PULUMI_VERSION/bin"
+      "$SHELLY_FLEET_ROOT/scripts/bootstrap-pulumi.sh" "$pulumi_bin" || {
+        echo "shelly-fleet: the Pulumi CLI is not available (see the messages above)" >&2
+        return 1
+      }
+      # The dynamic-provider plugin is a small sh shim that @pulumi/pulumi ships; the engine
+      # looks for it beside `pulumi`.
+      local shim="$SHELLY_FLEET_ROOT/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
+      if [ ! -x "$pulumi_bin/pulumi-resource-pulumi-nodejs" ] && [ -f "$shim" ]; then
+        cp "$shim" "$pulumi_bin/" && chmod +x "$pulumi_bin/pulumi-resource-pulumi-nodejs"
+      fi
+      case ":$PATH:" in *":$pulumi_bin:"*) ;; *) PATH="$pulumi_bin:$PATH" ;; esac
+      ;;
+  esac
+  export PATH
+
+  # Offline defaults for local stacks; each only when not already set.
+  export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$SHELLY_FLEET_ROOT/.pulumi-state}"
+  if [ -z "${PULUMI_CONFIG_PASSPHRASE+x}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
+    # Documented in the README: protects only the local demo and test stacks. Set your own for real sites.
+    export PULUMI_CONFIG_PASSPHRASE=shelly-fleet-local
+  fi
+  export PULUMI_SKIP_UPDATE_CHECK="${PULUMI_SKIP_UPDATE_CHECK:-true}"
+  export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="${PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION:-true}"
+}
+
+_shelly_fleet_env
+_shelly_fleet_env_status=$?
+unset -f _shelly_fleet_env
+# `return` when sourced, `exit` when run as a script.
+return "$_shelly_fleet_env_status" 2>/dev/null || exit "$_shelly_fleet_env_status"

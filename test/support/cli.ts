@@ -1,0 +1,48 @@
+// Runs the built `shelly-fleet` command as a user would, in a child process.
+import { execFile } from "node:child_process";
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
+
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+const BIN = path.join(REPO_ROOT, "bin", "shelly-fleet");
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/**
+ * A scratch Pulumi project for one test: its own Pulumi.yaml, stacks/ and file backend, under
+ * the repository's .tmp/ so that the dynamic-provider plugin, which starts in the project
+ * directory, resolves @pulumi/pulumi from the repository's node_modules.
+ */
+export async function makeScratchProject(label: string): Promise<{ dir: string; env: NodeJS.ProcessEnv }> {
+  const parent = path.join(REPO_ROOT, ".tmp");
+  await fs.mkdir(parent, { recursive: true });
+  const dir = await fs.mkdtemp(path.join(parent, `${label}-`));
+  await fs.mkdir(path.join(dir, "stacks"));
+  await fs.mkdir(path.join(dir, "state"));
+  await fs.copyFile(path.join(REPO_ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+  return {
+    dir,
+    env: {
+      PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`,
+      PULUMI_CONFIG_PASSPHRASE: "e2e-test-passphrase",
+    },
+  };
+}
