@@ -48,8 +48,12 @@ export async function openStack(options: StackOptions): Promise<Stack> {
 /** The exit code and the engine's own error text, for a failed engine command. */
 export function describeEngineFailure(err: unknown): { exitCode: number; message: string } | undefined {
   if (!(err instanceof CommandError)) return undefined;
-  // The result is private in the SDK's typings but is a plain field at run time.
-  const result = (err as unknown as { commandResult?: { code?: number; stderr?: string } }).commandResult;
-  const code = result?.code ?? 1;
-  return { exitCode: code > 0 ? code : 1, message: result?.stderr?.trim() || err.message };
+  // The result is private in the SDK's typings but a plain field at run time. A non-zero exit
+  // arrives as the process runner's error, which holds the real exit code and stderr.
+  type Failed = { exitCode?: number; stderr?: string };
+  const result = (err as unknown as { commandResult?: Failed & { code?: number; err?: Failed } })
+    .commandResult;
+  const code = result?.err?.exitCode ?? result?.code ?? 1;
+  const stderr = result?.err?.stderr ?? result?.stderr;
+  return { exitCode: code > 0 ? code : 1, message: stderr?.trim().replace(/^error: /, "") || err.message };
 }

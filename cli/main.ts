@@ -115,8 +115,22 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
+/**
+ * Pulumi's closure serializer loads every builtin module to name them, node:sqlite included,
+ * whose first load prints an ExperimentalWarning that says nothing about this tool.
+ */
+function quietSqliteWarning(): void {
+  const defaultHandlers = process.listeners("warning");
+  process.removeAllListeners("warning");
+  process.on("warning", (warning) => {
+    if (warning.name === "ExperimentalWarning" && /SQLite/.test(warning.message)) return;
+    for (const handler of defaultHandlers) handler(warning);
+  });
+}
+
 /** Runs the command line and sets the process exit code; user mistakes never print a stack trace. */
 export async function run(argv: string[]): Promise<void> {
+  quietSqliteWarning();
   try {
     process.exitCode = await main(argv);
   } catch (err) {

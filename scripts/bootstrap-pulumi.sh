@@ -13,9 +13,15 @@ if [ -x "$bin/pulumi" ]; then
   exit 0
 fi
 if ! command -v go >/dev/null 2>&1; then
+  # Without Go, let the `pulumi` npm package (a dev dependency) download the same release into
+  # the same directory; that needs access to Pulumi's download site.
+  downloader="$here/node_modules/pulumi/run.js"
+  if [ -f "$downloader" ] && PULUMI_VERSION="$version" node "$downloader" version >/dev/null; then
+    exit 0
+  fi
   cat >&2 <<MSG
-shelly-fleet: the Pulumi CLI is not installed, and Go is not available to build it.
-  Either install Pulumi (https://www.pulumi.com/docs/install/) and put it on PATH,
+shelly-fleet: the Pulumi CLI is not installed, Go is not available to build it, and it could not
+  be downloaded. Either install Pulumi (https://www.pulumi.com/docs/install/) and put it on PATH,
   or install Go >= 1.26 so that this script can build Pulumi $version from the Go module proxy.
 MSG
   exit 1

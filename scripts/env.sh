@@ -24,6 +24,11 @@ _shelly_fleet_env() {
   fi
 
   # Pulumi: use one already on PATH, unless it is the npm package's lazy downloader.
+  # (scripts/run.sh asks for Node alone first, so that `npm ci` can run before this step.)
+  if [ "${SHELLY_FLEET_NODE_ONLY:-}" = 1 ]; then
+    export PATH
+    return 0
+  fi
   found="$(command -v pulumi 2>/dev/null || true)"
   case "$found" in
     "" | */node_modules/.bin/pulumi)
@@ -39,12 +44,17 @@ _shelly_fleet_env() {
         cp "$shim" "$pulumi_bin/" && chmod +x "$pulumi_bin/pulumi-resource-pulumi-nodejs"
       fi
       case ":$PATH:" in *":$pulumi_bin:"*) ;; *) PATH="$pulumi_bin:$PATH" ;; esac
+      # Where node_modules/.bin comes first (npx), the `pulumi` npm package runs this same build.
+      export PULUMI_VERSION="${PULUMI_VERSION:-$SHELLY_FLEET_PULUMI_VERSION}"
       ;;
   esac
   export PATH
 
   # Offline defaults for local stacks; each only when not already set.
-  export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$SHELLY_FLEET_ROOT/.pulumi-state}"
+  if [ -z "${PULUMI_BACKEND_URL:-}" ]; then
+    mkdir -p "$SHELLY_FLEET_ROOT/.pulumi-state"
+    export PULUMI_BACKEND_URL="file://$SHELLY_FLEET_ROOT/.pulumi-state"
+  fi
   if [ -z "${PULUMI_CONFIG_PASSPHRASE+x}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
     # Documented in the README: protects only the local demo and test stacks. Set your own for real sites.
     export PULUMI_CONFIG_PASSPHRASE=shelly-fleet-local

@@ -5,14 +5,14 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/env.sh
-source scripts/env.sh
+SHELLY_FLEET_NODE_ONLY=1 source scripts/env.sh
 
-# `npm ci` only when the lockfile changed since the last install.
+# `npm ci` only when the lockfile changed since the last install (it also builds: `prepare`).
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "shelly-fleet: installing npm dependencies (npm ci)" >&2
   npm ci --no-audit --no-fund --loglevel=error >&2
-  # env.sh copies the dynamic-provider shim beside `pulumi` once @pulumi/pulumi is installed.
-  source scripts/env.sh
 fi
-npx --no-install tsc -p tsconfig.build.json
+# Now the Pulumi CLI, and the dynamic-provider shim from the installed @pulumi/pulumi.
+source scripts/env.sh
+node_modules/.bin/tsc -p tsconfig.build.json
 exec "$@"

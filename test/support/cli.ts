@@ -37,7 +37,10 @@ export async function makeScratchProject(label: string): Promise<{ dir: string; 
   const dir = await fs.mkdtemp(path.join(parent, `${label}-`));
   await fs.mkdir(path.join(dir, "stacks"));
   await fs.mkdir(path.join(dir, "state"));
-  await fs.copyFile(path.join(REPO_ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+  // The project's own settings, less `main`: inline programs have no entry file, and the engine
+  // checks that `main` exists relative to the project directory.
+  const settings = await fs.readFile(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8");
+  await fs.writeFile(path.join(dir, "Pulumi.yaml"), settings.replace(/^main:.*\n/m, ""));
   return {
     dir,
     env: {
