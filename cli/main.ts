@@ -1,118 +1,49 @@
-// The `shelly-fleet` command.
-import * as path from "node:path";
-import { parseArgs } from "node:util";
-import type { Stack } from "@pulumi/pulumi/automation";
-import program from "../index";
-import { describeEngineFailure, openStack, PACKAGE_ROOT } from "./engine";
+// The `shelly-fleet` command: a registry of subcommands, each in cli/commands/.
+import type { Command } from "./command";
+import { print } from "./command";
+import { engineCommands } from "./commands/engine";
+import { describeEngineFailure } from "./engine";
 import { UsageError } from "./errors";
 
-const HELP = `shelly-fleet: Shelly device fleets as code
+/** Every subcommand, in the order `--help` lists them. Add new ones here. */
+const COMMANDS: Command[] = [...engineCommands];
+
+function mainHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const list = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n");
+  return `shelly-fleet: Shelly device fleets as code
 
 Usage: shelly-fleet <command> [options]
 
-Commands (run the real Pulumi engine on this project's program):
-  preview    show what \`up\` would change
-  up         apply the changes
-  refresh    read the live state into the stack's state
-  destroy    remove the stack's resources from management
-  demo       run the built-in demo: up, then a preview that must show no changes
+Commands:
+${list}
 
-Options:
-  -s, --stack NAME          the stack (one per site); default: demo
-  -C, --dir DIR             the Pulumi project directory; default: this package
-      --expect-no-changes   (preview) exit non-zero if there is anything to change
-  -c, --config KEY=VALUE    set a stack config value before running (repeatable)
-  -h, --help                show this help
-  -v, --version             print the version
+Run \`shelly-fleet <command> --help\` for a command's options.
 
 Environment: source scripts/env.sh first, or run through the npm scripts, to get Node >= 22,
 the Pulumi CLI and the local defaults (file backend, passphrase) described in the README.
 `;
-
-const COMMANDS = ["preview", "up", "refresh", "destroy", "demo"] as const;
-type Command = (typeof COMMANDS)[number];
-
-function parse(argv: string[]) {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      stack: { type: "string", short: "s", default: "demo" },
-      dir: { type: "string", short: "C" },
-      "expect-no-changes": { type: "boolean", default: false },
-      config: { type: "string", short: "c", multiple: true, default: [] },
-      help: { type: "boolean", short: "h", default: false },
-      version: { type: "boolean", short: "v", default: false },
-    },
-  });
-  return { values, positionals };
-}
-
-function parseConfig(pairs: string[]): Record<string, string> {
-  const config: Record<string, string> = {};
-  for (const pair of pairs) {
-    const eq = pair.indexOf("=");
-    if (eq <= 0) throw new UsageError(`--config expects KEY=VALUE, got "${pair}"`);
-    const key = pair.slice(0, eq);
-    config[key.includes(":") ? key : `shelly-fleet:${key}`] = pair.slice(eq + 1);
-  }
-  return config;
-}
-
-const print = (text: string) => process.stdout.write(text);
-
-async function runCommand(command: Command, stack: Stack, expectNoChanges: boolean): Promise<void> {
-  switch (command) {
-    case "preview":
-      await stack.preview({ onOutput: print, expectNoChanges, diff: true });
-      return;
-    case "up":
-      await stack.up({ onOutput: print });
-      return;
-    case "refresh":
-      await stack.refresh({ onOutput: print });
-      return;
-    case "destroy":
-      await stack.destroy({ onOutput: print });
-      return;
-    case "demo":
-      print("== shelly-fleet demo: pulumi up\n");
-      await stack.up({ onOutput: print });
-      print("\n== shelly-fleet demo: pulumi preview --expect-no-changes\n");
-      await stack.preview({ onOutput: print, expectNoChanges: true });
-      print("\n== shelly-fleet demo: done; the stack is in sync\n");
-      return;
-  }
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv);
-  if (values.help) {
-    print(HELP);
-    return 0;
-  }
-  if (values.version) {
-    print(`${require("../package.json").version}\n`);
-    return 0;
-  }
-  const [command, ...rest] = positionals;
-  if (command === undefined) {
-    process.stderr.write(HELP);
+  const [name, ...rest] = argv;
+  if (name === undefined) {
+    process.stderr.write(mainHelp());
     return 2;
   }
-  if (!(COMMANDS as readonly string[]).includes(command)) {
-    throw new UsageError(`unknown command "${command}"; run \`shelly-fleet --help\``);
+  if (name === "-h" || name === "--help" || name === "help") {
+    print(mainHelp());
+    return 0;
   }
-  if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
-
-  const stack = await openStack({
-    projectDir: path.resolve(values.dir ?? PACKAGE_ROOT),
-    stackName: values.stack,
-    program,
-    config: parseConfig(values.config),
-  });
-  await runCommand(command as Command, stack, values["expect-no-changes"]);
-  return 0;
+  if (name === "-v" || name === "--version") {
+    print(`${require("../../package.json").version}\n`);
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (command === undefined) {
+    throw new UsageError(`unknown command "${name}"; run \`shelly-fleet --help\``);
+  }
+  return command.run(rest);
 }
 
 /**
@@ -141,7 +72,7 @@ export async function run(argv: string[]): Promise<void> {
     } else if (err instanceof UsageError) {
       process.stderr.write(`shelly-fleet: ${err.message}\n`);
       process.exitCode = err.exitCode;
-    } else if ((err as { code?: unknown }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    } else if (String((err as { code?: unknown }).code).startsWith("ERR_PARSE_ARGS")) {
       process.stderr.write(`shelly-fleet: ${(err as Error).message}\n`);
       process.exitCode = 2;
     } else {

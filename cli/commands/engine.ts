@@ -1,0 +1,101 @@
+// preview, up, refresh, destroy, demo: the real Pulumi engine on this project's program.
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import type { Stack } from "@pulumi/pulumi/automation";
+import program from "../../index";
+import { type Command, print } from "../command";
+import { openStack, PACKAGE_ROOT } from "../engine";
+import { UsageError } from "../errors";
+
+const OPTIONS_HELP = `Options:
+  -s, --stack NAME          the stack (one per site); default: demo
+  -C, --dir DIR             the Pulumi project directory; default: this package
+  -c, --config KEY=VALUE    set a stack config value before running (repeatable; a key
+                            without a namespace gets "shelly-fleet:")
+  -h, --help                show this help`;
+
+function parseConfig(pairs: string[]): Record<string, string> {
+  const config: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new UsageError(`--config expects KEY=VALUE, got "${pair}"`);
+    const key = pair.slice(0, eq);
+    config[key.includes(":") ? key : `shelly-fleet:${key}`] = pair.slice(eq + 1);
+  }
+  return config;
+}
+
+function engineCommand(
+  name: string,
+  summary: string,
+  extraHelp: string,
+  act: (stack: Stack, flags: { expectNoChanges: boolean }) => Promise<void>,
+): Command {
+  const help = `Usage: shelly-fleet ${name} [options]\n\n${summary}.\n\n${OPTIONS_HELP}\n${extraHelp}`;
+  return {
+    name,
+    summary,
+    help,
+    async run(argv) {
+      const { values, positionals } = parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: {
+          stack: { type: "string", short: "s", default: "demo" },
+          dir: { type: "string", short: "C" },
+          config: { type: "string", short: "c", multiple: true, default: [] },
+          "expect-no-changes": { type: "boolean", default: false },
+          help: { type: "boolean", short: "h", default: false },
+        },
+      });
+      if (values.help) {
+        print(help);
+        return 0;
+      }
+      if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+      if (values["expect-no-changes"] && name !== "preview") {
+        throw new UsageError("--expect-no-changes applies to preview only");
+      }
+      const stack = await openStack({
+        projectDir: path.resolve(values.dir ?? PACKAGE_ROOT),
+        stackName: values.stack,
+        program,
+        config: parseConfig(values.config),
+      });
+      await act(stack, { expectNoChanges: values["expect-no-changes"] });
+      return 0;
+    },
+  };
+}
+
+export const engineCommands: Command[] = [
+  engineCommand(
+    "preview",
+    "Show what `up` would change",
+    "      --expect-no-changes   exit non-zero (7) if there is anything to change\n",
+    async (stack, { expectNoChanges }) => {
+      await stack.preview({ onOutput: print, expectNoChanges, diff: true });
+    },
+  ),
+  engineCommand("up", "Apply the changes", "", async (stack) => {
+    await stack.up({ onOutput: print });
+  }),
+  engineCommand("refresh", "Read the live state into the stack's state", "", async (stack) => {
+    await stack.refresh({ onOutput: print });
+  }),
+  engineCommand("destroy", "Remove the stack's resources from management", "", async (stack) => {
+    await stack.destroy({ onOutput: print });
+  }),
+  engineCommand(
+    "demo",
+    "Run the built-in demo: up, then a preview that must show no changes",
+    "",
+    async (stack) => {
+      print("== shelly-fleet demo: pulumi up\n");
+      await stack.up({ onOutput: print });
+      print("\n== shelly-fleet demo: pulumi preview --expect-no-changes\n");
+      await stack.preview({ onOutput: print, expectNoChanges: true });
+      print("\n== shelly-fleet demo: done; the stack is in sync\n");
+    },
+  ),
+];
