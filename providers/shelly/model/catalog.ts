@@ -467,11 +467,20 @@ export const CATALOG = {
   action: {
     kind: "named",
     description:
-      "Actions (Gen1 `/settings/actions`): `name` is the action, e.g. out_on_url; one entry per channel",
+      "Actions (Gen1 `/settings/actions`): `name` is your label; the device slot is the event on the channel",
     order: 40,
     gen1: { endpoint: "/settings/actions" },
     fields: {
-      channel: { type: int(0), description: "Channel index", gen1: { attr: "index", param: "index" } },
+      event: {
+        type: str(),
+        description: "The device's action name, e.g. out_on_url or btn_on_url",
+        gen1: { attr: "name", param: "name" },
+      },
+      channel: {
+        type: int(0),
+        description: "Channel index (default 0)",
+        gen1: { attr: "index", param: "index" },
+      },
       enabled: { type: bool, description: "Action active", gen1: { attr: "enabled", param: "enabled" } },
       urls: {
         type: { kind: "strings", maxItems: 5 },

@@ -1,0 +1,346 @@
+// Device documents ⇄ the model's flat field keys. A key names one managed value:
+//   `device.name`, `wifi.sta.ssid`          table sections
+//   `switch[0].initial_state`               channels, by id
+//   `schedule[evening-on].timespec`         named entries, by name
+//   `raw.gen2.switch:0.in_locked`           raw escape hatch
+// Desired state (sparse, from the files) and live state (read from the device) both flatten to
+// these keys, so the diff is a comparison of two maps. Pure functions only.
+import {
+  CATALOG,
+  type DeviceConfig,
+  type FieldSpec,
+  type Generation,
+  type SecretRef,
+  type SectionName,
+  type SectionSpec,
+} from "./catalog";
+import { getPath, isObject, type JsonObject } from "./values";
+
+export type FlatConfig = Map<string, unknown>;
+
+/** What the tool read from a Gen1 device. */
+export interface Gen1Documents {
+  generation: "gen1";
+  shelly: JsonObject;
+  settings: JsonObject;
+  /** GET /settings/actions (`{ actions: { name: [{ index, enabled, urls }] } }`). */
+  actions?: JsonObject;
+}
+
+/** What the tool read from a Gen2+ device. */
+export interface Gen2Documents {
+  generation: "gen2";
+  deviceInfo: JsonObject;
+  config: JsonObject;
+  /** Schedule.List result (`{ jobs, rev }`). */
+  schedules?: JsonObject;
+  /** Webhook.List result (`{ hooks, rev }`). */
+  webhooks?: JsonObject;
+}
+
+export type DeviceDocuments = Gen1Documents | Gen2Documents;
+
+const SECTIONS = CATALOG as unknown as Record<SectionName, SectionSpec>;
+
+export function isSecretRef(value: unknown): value is SecretRef {
+  return isObject(value) && typeof value.secret === "string" && Object.keys(value).length === 1;
+}
+
+export function isSecretField(field: FieldSpec): boolean {
+  return field.type.kind === "secret";
+}
+
+/** The catalog entry behind a flat key, or undefined for raw keys. */
+export function fieldOfKey(
+  key: string,
+): { section: SectionName; field: string; spec: FieldSpec } | undefined {
+  const match = /^([a-z_.0-9]+?)(?:\[[^\]]*\])?\.([a-z_0-9]+)$/.exec(key);
+  if (!match) return undefined;
+  const section = match[1] as SectionName;
+  const field = match[2] as string;
+  const spec = SECTIONS[section]?.fields[field];
+  return spec ? { section, field, spec } : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Desired state
+
+/** Flattens a sparse desired config; only what the files say appears. */
+export function flattenDesired(config: DeviceConfig): FlatConfig {
+  const flat: FlatConfig = new Map();
+  const doc = config as unknown as JsonObject;
+  for (const [name, section] of Object.entries(SECTIONS) as [SectionName, SectionSpec][]) {
+    const value = getPath(doc, name) ?? (name.includes(".") ? undefined : doc[name]);
+    if (value === undefined) continue;
+    if (section.kind === "table") {
+      for (const [field, v] of Object.entries(value as JsonObject)) flat.set(`${name}.${field}`, v);
+    } else {
+      const entryKey = section.kind === "channels" ? "id" : "name";
+      for (const entry of value as JsonObject[]) {
+        const id = name === "action" ? gen1ActionSlot(entry.event, entry.channel) : entry[entryKey];
+        for (const [field, v] of Object.entries(entry)) {
+          if (field !== entryKey && !(name === "action" && field === "event")) {
+            flat.set(`${name}[${id}].${field}`, v);
+          }
+        }
+        // A named entry with no other keys still exists: remember it.
+        if (section.kind === "named") flat.set(`${name}[${id}]`, true);
+      }
+    }
+  }
+  for (const gen of ["gen1", "gen2"] as const) {
+    const raw = config.raw?.[gen];
+    for (const [target, values] of Object.entries(raw ?? {})) {
+      for (const [path, v] of Object.entries(values)) flat.set(`raw.${gen}.${target}.${path}`, v);
+    }
+  }
+  return flat;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Live state
+
+/** Channels the device has, per section: Gen1 from the lists in /settings, Gen2+ from `switch:N` keys. */
+export function channelIds(docs: DeviceDocuments, section: SectionName): number[] {
+  const spec = SECTIONS[section];
+  if (spec.kind !== "channels") return [];
+  if (docs.generation === "gen1") {
+    const list = spec.gen1?.list ? docs.settings[spec.gen1.list] : undefined;
+    return Array.isArray(list) ? list.map((_, i) => i) : [];
+  }
+  const component = spec.gen2?.component;
+  if (!component) return [];
+  const ids: number[] = [];
+  for (const key of Object.keys(docs.config)) {
+    const match = new RegExp(`^${component}:(\\d+)$`).exec(key);
+    if (match) ids.push(Number(match[1]));
+  }
+  return ids.sort((a, b) => a - b);
+}
+
+/** The Gen1 document a channel's fields live in. */
+function gen1Channel(docs: Gen1Documents, section: SectionSpec, id: number): unknown {
+  const list = section.gen1?.list ? docs.settings[section.gen1.list] : undefined;
+  return Array.isArray(list) ? list[id] : undefined;
+}
+
+function decodeGen1(field: FieldSpec, raw: unknown): unknown {
+  const mapping = field.gen1;
+  if (!mapping || raw === undefined) return undefined;
+  if (field.type.kind === "boolean" && typeof raw === "number") return raw !== 0;
+  if (mapping.values && typeof raw === "string") {
+    const modelValue = Object.entries(mapping.values).find(([, device]) => device === raw)?.[0];
+    return modelValue ?? raw;
+  }
+  if (field.type.kind === "string" && raw === null) return "";
+  return raw;
+}
+
+function decodeGen2(field: FieldSpec, component: unknown): unknown {
+  const mapping = field.gen2;
+  if (!mapping) return undefined;
+  if (mapping.codec === "auto-timer") {
+    // `auto_off: true, auto_off_delay: 60` ⇄ 60 seconds; disabled ⇄ 0.
+    const enabled = getPath(component, mapping.path);
+    if (enabled === undefined) return undefined;
+    return enabled === true ? Number(getPath(component, `${mapping.path}_delay`)) : 0;
+  }
+  const raw = getPath(component, mapping.path);
+  if (mapping.codec === "null-empty" && raw === null) return "";
+  if (field.type.kind === "string" && raw === null) return "";
+  if (mapping.values && typeof raw === "string") {
+    const modelValue = Object.entries(mapping.values).find(([, device]) => device === raw)?.[0];
+    return modelValue ?? raw;
+  }
+  return raw;
+}
+
+/** Gen1 raw targets: write endpoint → the read document that mirrors it. */
+export function gen1RawDocument(settings: JsonObject, target: string): unknown {
+  if (target === "settings") return settings;
+  const channel = /^settings\/(relay|roller|light)\/(\d+)$/.exec(target);
+  if (channel) {
+    const list = settings[`${channel[1]}s`];
+    return Array.isArray(list) ? list[Number(channel[2])] : undefined;
+  }
+  const sub: Record<string, string> = {
+    "settings/sta": "wifi_sta",
+    "settings/sta1": "wifi_sta1",
+    "settings/ap": "wifi_ap",
+    "settings/login": "login",
+    "settings/cloud": "cloud",
+  };
+  return sub[target] ? settings[sub[target]] : undefined;
+}
+
+/**
+ * Every model value the device shows, flattened. Secrets are absent (devices never return them),
+ * and so are fields of other generations. Named entries come from `names`, which maps an entry
+ * name to the device's id for it (schedules have no name on the device).
+ */
+export function flattenLive(docs: DeviceDocuments, names: NamedIds = {}): FlatConfig {
+  const flat: FlatConfig = new Map();
+  for (const [name, section] of Object.entries(SECTIONS) as [SectionName, SectionSpec][]) {
+    if (section.kind === "table") readTable(docs, name, section, flat);
+    else if (section.kind === "channels") {
+      for (const id of channelIds(docs, name)) readChannel(docs, name, section, id, flat);
+    }
+  }
+  if (docs.generation === "gen1") readGen1Actions(docs, flat);
+  else {
+    readGen2Named(docs, "schedule", jobsOf(docs.schedules, "jobs"), names.schedule ?? {}, flat);
+    readGen2Named(docs, "webhook", jobsOf(docs.webhooks, "hooks"), names.webhook ?? {}, flat);
+  }
+  return flat;
+}
+
+/** Name → device id, for named entries whose name the device does not store. */
+export type NamedIds = Partial<Record<"schedule" | "webhook", Record<string, number>>>;
+
+function readTable(docs: DeviceDocuments, name: SectionName, section: SectionSpec, flat: FlatConfig): void {
+  for (const [fieldName, field] of Object.entries(section.fields)) {
+    if (isSecretField(field)) continue;
+    let value: unknown;
+    if (docs.generation === "gen1") {
+      if (!field.gen1 || name === "firmware") continue;
+      value = decodeGen1(field, getPath(docs.settings, field.gen1.attr));
+    } else {
+      if (!field.gen2 || name === "firmware") continue;
+      if (name === "auth") value = docs.deviceInfo.auth_en;
+      else if (name === "device" && fieldName === "profile") value = docs.deviceInfo.profile;
+      else value = decodeGen2(field, docs.config[section.gen2?.component ?? ""]);
+    }
+    if (value !== undefined) flat.set(`${name}.${fieldName}`, value);
+  }
+}
+
+function readChannel(
+  docs: DeviceDocuments,
+  name: SectionName,
+  section: SectionSpec,
+  id: number,
+  flat: FlatConfig,
+): void {
+  const doc =
+    docs.generation === "gen1"
+      ? gen1Channel(docs, section, id)
+      : docs.config[`${section.gen2?.component}:${id}`];
+  if (!isObject(doc)) return;
+  for (const [fieldName, field] of Object.entries(section.fields)) {
+    const value =
+      docs.generation === "gen1" ? decodeGen1(field, getPath(doc, field.gen1?.attr ?? "")) : undefined;
+    const live = docs.generation === "gen1" ? (field.gen1 ? value : undefined) : decodeGen2(field, doc);
+    if (live !== undefined) flat.set(`${name}[${id}].${fieldName}`, live);
+  }
+}
+
+function jobsOf(list: JsonObject | undefined, key: string): JsonObject[] {
+  const items = list?.[key];
+  return Array.isArray(items) ? items.filter(isObject) : [];
+}
+
+function readGen2Named(
+  _docs: Gen2Documents,
+  section: "schedule" | "webhook",
+  entries: JsonObject[],
+  ids: Record<string, number>,
+  flat: FlatConfig,
+): void {
+  const spec = SECTIONS[section];
+  for (const entry of entries) {
+    // Webhooks carry their name; schedules are found through the ids kept in state.
+    const name =
+      section === "webhook" && typeof entry.name === "string"
+        ? entry.name
+        : Object.entries(ids).find(([, id]) => id === entry.id)?.[0];
+    if (name === undefined) continue;
+    flat.set(`${section}[${name}]`, true);
+    for (const [fieldName, field] of Object.entries(spec.fields)) {
+      const value = decodeGen2(field, entry);
+      if (value !== undefined) flat.set(`${section}[${name}].${fieldName}`, value);
+    }
+  }
+}
+
+function readGen1Actions(docs: Gen1Documents, flat: FlatConfig): void {
+  const actions = docs.actions?.actions;
+  if (!isObject(actions)) return;
+  for (const [actionName, entries] of Object.entries(actions)) {
+    if (!Array.isArray(entries)) continue;
+    for (const entry of entries.filter(isObject)) {
+      const key = gen1ActionSlot(actionName, entry.index);
+      flat.set(`action[${key}]`, true);
+      flat.set(`action[${key}].channel`, Number(entry.index ?? 0));
+      flat.set(`action[${key}].enabled`, entry.enabled === true);
+      flat.set(`action[${key}].urls`, Array.isArray(entry.urls) ? entry.urls : []);
+    }
+  }
+}
+
+/**
+ * A Gen1 action is identified on the device by its event name and channel, which is also its
+ * flat key (`action[out_on_url@0]`); the file's `name` is only the user's label for it.
+ */
+export function gen1ActionSlot(event: unknown, channel: unknown): string {
+  return `${String(event)}@${Number(channel ?? 0)}`;
+}
+
+/** The raw value a device shows for a raw key (`raw.gen2.switch:0.in_locked`). */
+export function readRaw(docs: DeviceDocuments, key: string): unknown {
+  const match = /^raw\.(gen1|gen2)\.([^.]+(?:\/[^.]+)*)\.(.+)$/.exec(key);
+  if (!match || match[1] !== docs.generation) return undefined;
+  const [, , target, path] = match as unknown as [string, string, string, string];
+  if (docs.generation === "gen1") return getPath(gen1RawDocument(docs.settings, target), path);
+  return getPath(docs.config[target], path);
+}
+
+/** Which generation's API a probe's generation number speaks. */
+export function apiGeneration(generation: number): Generation {
+  return generation <= 1 ? "gen1" : "gen2";
+}
+
+/**
+ * The nested config for flat keys: the inverse of flattenDesired, used to write what a device
+ * shows as a desired state (adopt) and by tests.
+ */
+export function toDeviceConfig(flat: FlatConfig): DeviceConfig {
+  const config: JsonObject = {};
+  const entries = new Map<string, JsonObject>();
+  for (const [key, value] of flat) {
+    if (value === null) continue; // TOML has no null: an unset value stays unmanaged
+    const raw = /^raw\.(gen1|gen2)\.([^.]+)\.(.+)$/.exec(key);
+    if (raw) {
+      const [, gen, target, path] = raw as unknown as [string, string, string, string];
+      const rawConfig = (config.raw ??= {}) as JsonObject;
+      const genConfig = (rawConfig[gen] ??= {}) as JsonObject;
+      ((genConfig[target] ??= {}) as JsonObject)[path] = value;
+      continue;
+    }
+    const entry = /^([a-z_]+)\[([^\]]*)\](?:\.([a-z_0-9]+))?$/.exec(key);
+    if (entry) {
+      const [, section, id, field] = entry as unknown as [string, SectionName, string, string | undefined];
+      const idKey = `${section}[${id}]`;
+      let item = entries.get(idKey);
+      if (!item) {
+        const kind = SECTIONS[section].kind;
+        item =
+          kind === "channels" ? { id: Number(id) } : section === "action" ? actionEntry(id) : { name: id };
+        entries.set(idKey, item);
+        config[section] = [...((config[section] as JsonObject[] | undefined) ?? []), item];
+      }
+      if (field !== undefined) item[field] = value;
+      continue;
+    }
+    const dot = key.lastIndexOf(".");
+    const sectionPath = key.slice(0, dot);
+    let node = config;
+    for (const part of sectionPath.split(".")) node = (node[part] ??= {}) as JsonObject;
+    node[key.slice(dot + 1)] = value;
+  }
+  return config as DeviceConfig;
+}
+
+function actionEntry(slot: string): JsonObject {
+  const [event, channel] = slot.split("@") as [string, string];
+  return { name: channel === "0" ? event : `${event}-${channel}`, event, channel: Number(channel) };
+}

@@ -1,0 +1,240 @@
+// The executor: check the MAC, snapshot, apply the plan, reboot at most once, verify by
+// re-reading; on any failure re-apply the pre-image of what was written and report what could
+// not be restored. It talks to the device only through a DeviceSession.
+import type { DeviceDocuments, NamedIds } from "../model/normalize";
+import { isObject, type JsonObject, setPath } from "../model/values";
+import { type DeviceRequest, type Plan, type PlanInput, type PlanStep, plan } from "./planner";
+
+/** The device operations the executor needs; providers/shelly/session.ts implements them. */
+export interface DeviceSession {
+  /** The MAC the device reports now (GET /shelly), 12 upper-case hex digits. */
+  readMac(): Promise<string>;
+  /** Everything the planner reads. */
+  readDocuments(): Promise<DeviceDocuments>;
+  /** One write; resolves to the device's answer (Gen2+: the RPC result). */
+  send(request: DeviceRequest): Promise<unknown>;
+  /** Reboots and resolves once the device answers again. */
+  reboot(): Promise<void>;
+}
+
+export interface StepRecord {
+  title: string;
+  /** The request as sent, secrets replaced by "[secret]". */
+  request: DeviceRequest;
+  outcome: "applied" | "failed" | "rolled back" | "rollback failed";
+  error?: string;
+  changes: string[];
+}
+
+/** What one apply did, for the caller to keep (Pulumi outputs, logs). Never holds a secret. */
+export interface ExecutionRecord {
+  device: string;
+  mac: string;
+  startedAt: string;
+  durationMs: number;
+  steps: StepRecord[];
+  rebooted: boolean;
+  verified: boolean;
+  rolledBack: boolean;
+  /** Keys whose earlier value could not be put back (secrets, firmware). */
+  notRestored: string[];
+  /** Ids the device gave to schedules and webhooks created by name. */
+  namedIds: NamedIds;
+  /** Secret hashes to keep after a successful apply. */
+  secretHashes: Record<string, string>;
+}
+
+export class ShellyApplyError extends Error {
+  override readonly name = "ShellyApplyError";
+  constructor(
+    message: string,
+    readonly record: ExecutionRecord,
+  ) {
+    super(message);
+  }
+}
+
+export class ShellyPlanError extends Error {
+  override readonly name = "ShellyPlanError";
+  constructor(readonly errors: string[]) {
+    super(errors.join("\n"));
+  }
+}
+
+export interface ApplyOptions {
+  /** The MAC the files say the device has; nothing is written when the device reports another. */
+  expectedMac: string;
+  /** Clock for the record (tests pass a fixed one). */
+  now?: () => Date;
+}
+
+function redact(step: PlanStep, request: DeviceRequest): DeviceRequest {
+  if (step.secretParams.length === 0) return request;
+  const copy = structuredClone(request) as DeviceRequest;
+  for (const path of step.secretParams) {
+    if (copy.kind === "gen1") copy.params[path] = "[secret]";
+    else setPath(copy.params, path, "[secret]");
+  }
+  return copy;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function restartRequired(result: unknown): boolean {
+  return isObject(result) && result.restart_required === true;
+}
+
+/**
+ * Reads the device, plans and applies. Resolves with the plan and the record; rejects with
+ * ShellyPlanError (nothing written) or ShellyApplyError (with the record of what happened).
+ */
+export async function applyDevice(
+  input: Omit<PlanInput, "documents">,
+  session: DeviceSession,
+  options: ApplyOptions,
+): Promise<{ plan: Plan; record: ExecutionRecord }> {
+  const now = options.now ?? (() => new Date());
+  const started = now();
+  const mac = await session.readMac();
+  const record: ExecutionRecord = {
+    device: input.device,
+    mac,
+    startedAt: started.toISOString(),
+    durationMs: 0,
+    steps: [],
+    rebooted: false,
+    verified: false,
+    rolledBack: false,
+    notRestored: [],
+    namedIds: structuredClone(input.namedIds ?? {}),
+    secretHashes: {},
+  };
+  const finish = () => {
+    record.durationMs = now().getTime() - started.getTime();
+    return record;
+  };
+  if (mac !== options.expectedMac) {
+    throw new ShellyApplyError(
+      `${input.device}: the device at this address has MAC ${mac}, not ${options.expectedMac}: nothing written (was it replaced or readdressed?)`,
+      finish(),
+    );
+  }
+
+  // The snapshot: the plan's undo writes hold the pre-image of every key they change.
+  const documents = await session.readDocuments();
+  const thePlan = plan({ ...input, documents });
+  if (thePlan.errors.length > 0) throw new ShellyPlanError(thePlan.errors);
+  if (thePlan.steps.length === 0) {
+    record.verified = true;
+    record.secretHashes = thePlan.secretHashes;
+    return { plan: thePlan, record: finish() };
+  }
+
+  const applied: { step: PlanStep; result: unknown; stepRecord: StepRecord }[] = [];
+  let restart = thePlan.rebootAfter;
+  try {
+    for (const step of thePlan.steps) {
+      const stepRecord: StepRecord = {
+        title: step.title,
+        request: redact(step, step.request),
+        outcome: "failed",
+        changes: step.changes.map((c) => c.line),
+      };
+      record.steps.push(stepRecord);
+      const result = await session.send(step.request).catch((err: unknown) => {
+        stepRecord.error = message(err);
+        throw err;
+      });
+      stepRecord.outcome = "applied";
+      applied.push({ step, result, stepRecord });
+      if (restartRequired(result)) restart = true;
+      if (step.creates && isObject(result) && typeof result.id === "number") {
+        const name = /\s(\S+)$/.exec(step.title)?.[1] as string;
+        record.namedIds[step.creates] = { ...record.namedIds[step.creates], [name]: result.id };
+      }
+    }
+    if (restart) {
+      await session.reboot();
+      record.rebooted = true;
+    }
+    const problems = await verify(input, session, record, options.expectedMac);
+    if (problems.length > 0) throw new Error(`verification failed: ${problems.join("; ")}`);
+    record.verified = true;
+    record.secretHashes = thePlan.secretHashes;
+    return { plan: thePlan, record: finish() };
+  } catch (err) {
+    await rollback(applied, session, record, restart);
+    const failed = record.steps.find((s) => s.outcome === "failed")?.title;
+    const restored = record.notRestored.length
+      ? `; NOT restored (set them by hand or re-run): ${record.notRestored.join(", ")}`
+      : "";
+    throw new ShellyApplyError(
+      `${input.device}: ${failed ? `${failed} failed` : "apply failed"}: ${message(err)}; rolled back ${applied.length} write(s)${restored}`,
+      finish(),
+    );
+  }
+}
+
+/** Re-reads the device and plans again: a clean apply leaves nothing to do. */
+async function verify(
+  input: Omit<PlanInput, "documents">,
+  session: DeviceSession,
+  record: ExecutionRecord,
+  expectedMac: string,
+): Promise<string[]> {
+  const mac = await session.readMac();
+  if (mac !== expectedMac) return [`the device now reports MAC ${mac}`];
+  const documents = await session.readDocuments();
+  const again = plan({ ...input, documents, namedIds: record.namedIds });
+  // Secrets are write-only: their changes cannot be verified by reading.
+  const left = again.changes.filter((c) => !c.secret && !c.key.startsWith("firmware."));
+  return [...again.errors, ...left.map((c) => `still differs: ${c.line}`)];
+}
+
+async function rollback(
+  applied: { step: PlanStep; result: unknown; stepRecord: StepRecord }[],
+  session: DeviceSession,
+  record: ExecutionRecord,
+  rebootPending: boolean,
+): Promise<void> {
+  if (applied.length === 0) return;
+  record.rolledBack = true;
+  let restart = false;
+  for (const { step, result, stepRecord } of [...applied].reverse()) {
+    const undo = undoRequest(step, result);
+    record.notRestored.push(...step.unrestorable);
+    if (!undo) {
+      if (step.unrestorable.length === 0) record.notRestored.push(...step.changes.map((c) => c.key));
+      continue;
+    }
+    try {
+      const undone = await session.send(undo);
+      if (restartRequired(undone)) restart = true;
+      stepRecord.outcome = "rolled back";
+    } catch (err) {
+      stepRecord.outcome = "rollback failed";
+      stepRecord.error = `${stepRecord.error ? `${stepRecord.error}; ` : ""}rollback: ${message(err)}`;
+      record.notRestored.push(...step.changes.filter((c) => !c.secret).map((c) => c.key));
+    }
+  }
+  if ((restart || rebootPending) && !record.rebooted) {
+    await session.reboot().then(
+      () => {
+        record.rebooted = true;
+      },
+      () => undefined,
+    );
+  }
+}
+
+function undoRequest(step: PlanStep, result: unknown): DeviceRequest | undefined {
+  if (step.creates && step.request.kind === "gen2") {
+    const id = isObject(result) ? result.id : undefined;
+    if (typeof id !== "number") return undefined;
+    const prefix = step.creates === "schedule" ? "Schedule" : "Webhook";
+    return { kind: "gen2", method: `${prefix}.Delete`, params: { id } as JsonObject };
+  }
+  return step.undo;
+}
