@@ -2,11 +2,12 @@
 import type { Command } from "./command";
 import { print } from "./command";
 import { engineCommands } from "./commands/engine";
+import { simCommand } from "./commands/sim";
 import { describeEngineFailure } from "./engine";
 import { UsageError } from "./errors";
 
 /** Every subcommand, in the order `--help` lists them. Add new ones here. */
-const COMMANDS: Command[] = [...engineCommands];
+const COMMANDS: Command[] = [...engineCommands, simCommand];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

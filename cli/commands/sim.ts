@@ -1,0 +1,86 @@
+// `shelly-fleet sim`: simulated Shelly devices on loopback, until SIGINT or SIGTERM.
+import { parseArgs } from "node:util";
+import { startControlServer } from "../../sim/control";
+import { type FleetSpec, FleetSpecError, loadFleetSpec, startFleet } from "../../sim/fleet";
+import { CaptureError } from "../../sim/shelly/capture";
+import { type Command, print } from "../command";
+import { UsageError } from "../errors";
+
+const help = `Usage: shelly-fleet sim --from DIR [--from DIR ...] | --fleet FILE [options]
+
+Start simulated Shelly devices (Gen1 and Gen2+) on loopback, seeded from captured responses.
+Prints one JSON line per device (address, mac, model, gen, id, control) and runs until
+SIGINT or SIGTERM. sim/README.md describes capture directories, the fleet spec and the
+control API.
+
+Options:
+      --from DIR            one device from a capture directory (repeatable), e.g. sim/devices/gen2-pro4pm
+      --fleet FILE          devices from a fleet spec (JSON: models, counts, auth, latency, faults)
+      --password PASS       turn auth on for the --from devices with this password
+      --control-port PORT   port of the control API (default: any free port)
+  -h, --help                show this help
+`;
+
+export const simCommand: Command = {
+  name: "sim",
+  summary: "Run simulated Shelly devices on loopback (tests, demo, benchmarks)",
+  help,
+  async run(argv) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        from: { type: "string", multiple: true, default: [] },
+        fleet: { type: "string" },
+        password: { type: "string" },
+        "control-port": { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+    if (values.help) {
+      print(help);
+      return 0;
+    }
+    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    if (values.from.length > 0 === (values.fleet !== undefined)) {
+      throw new UsageError("give either --from DIR (repeatable) or --fleet FILE");
+    }
+    const controlPort = values["control-port"] === undefined ? 0 : Number(values["control-port"]);
+    if (!Number.isInteger(controlPort) || controlPort < 0 || controlPort > 65535) {
+      throw new UsageError(`--control-port expects a port number, got "${values["control-port"]}"`);
+    }
+    let fleet: Awaited<ReturnType<typeof startFleet>>;
+    try {
+      const spec: FleetSpec =
+        values.fleet !== undefined
+          ? loadFleetSpec(values.fleet)
+          : {
+              devices: values.from.map((from) => ({
+                from,
+                ...(values.password ? { password: values.password } : {}),
+              })),
+            };
+      fleet = await startFleet(spec);
+    } catch (err) {
+      if (err instanceof CaptureError || err instanceof FleetSpecError) throw new UsageError(err.message);
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "EADDRINUSE" || code === "EADDRNOTAVAIL" || code === "EMFILE") {
+        throw new UsageError(`cannot start the devices: ${(err as Error).message}`, 1);
+      }
+      throw err;
+    }
+    const control = await startControlServer(fleet, { port: controlPort });
+    const line = (device: (typeof fleet.devices)[number]) =>
+      `${JSON.stringify({ ...device.describe(), control: `${control.url}/devices/${encodeURIComponent(device.id)}` })}\n`;
+    print(fleet.devices.map(line).join(""));
+    // A device provisioned out of AP mode answers elsewhere: say where.
+    for (const device of fleet.devices) device.on("moved", () => print(line(device)));
+
+    await new Promise<void>((resolve) => {
+      process.once("SIGINT", () => resolve());
+      process.once("SIGTERM", () => resolve());
+    });
+    await Promise.all([fleet.close(), control.close()]);
+    return 0;
+  },
+};

@@ -1,0 +1,9 @@
+// The simulator's public API for tests, the demo and benchmarks.
+
+export { type ControlServer, startControlServer } from "./control";
+export { Fleet, type FleetGroup, type FleetSpec, FleetSpecError, loadFleetSpec, startFleet } from "./fleet";
+export { type Capture, CaptureError, loadCapture } from "./shelly/capture";
+export { DEFAULT_PASSWORD, type DeviceOptions, SimDevice, startDevice } from "./shelly/device";
+export { type AuthMode, digestHa1, digestResponse, RPC_HA2, sha256Hex } from "./shelly/digest";
+export { type FaultSpec, parseFaultSpec } from "./shelly/faults";
+export { RequestLog, type RequestLogEntry } from "./shelly/request-log";

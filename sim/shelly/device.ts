@@ -1,0 +1,349 @@
+// One simulated device: a real HTTP server on loopback around a Gen1 or Gen2+ protocol model.
+import { EventEmitter } from "node:events";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import { type Capture, CaptureError, isGen1, loadCapture, MAC_PATTERN, rewriteMac, withMac } from "./capture";
+import type { AuthMode } from "./digest";
+import { type FailureKind, type FaultSpec, Faults } from "./faults";
+import { Gen1Protocol } from "./gen1";
+import { Gen2Protocol } from "./gen2";
+import { type RequestKind, RequestLog } from "./request-log";
+
+export interface SimRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  /** The query string as sent, without `?` (Gen2+ GET /rpc reads its values as raw JSON). */
+  rawQuery: string;
+  /** The path and query as sent (the digest `uri`). */
+  url: string;
+  body: string;
+  headers: http.IncomingHttpHeaders;
+}
+
+export interface SimAnswer {
+  status: number;
+  body: string;
+  contentType: string;
+  headers?: Record<string, string>;
+  kind: RequestKind;
+  rpc?: string;
+  error?: number;
+  /** What the device does once the answer is out. */
+  afterwards?: "reboot" | "joinStation";
+}
+
+export interface DeviceIdentity {
+  id: string;
+  mac: string;
+  model: string;
+  gen: number;
+}
+
+/** What a protocol model may ask of the device around it. */
+export interface DeviceHost {
+  now(): number;
+  uptimeSeconds(): number;
+  /** Reboots after `delayMs`: unreachable for the reboot time, then `onBoot`. */
+  reboot(delayMs: number): void;
+  readonly apMode: boolean;
+}
+
+export interface Protocol {
+  readonly identity: DeviceIdentity;
+  /** Requests served at once; more wait their turn (sim/README.md, "Concurrency"). */
+  readonly concurrency: number;
+  classify(req: SimRequest): { kind: RequestKind; rpc?: string };
+  handle(req: SimRequest, context: { refuseWrites: boolean }): SimAnswer;
+  /** Back from a reboot: pending changes (firmware, restart_required) take effect. */
+  onBoot(): void;
+  /** An out-of-band change (drift): a partial document merged into the configuration. */
+  drift(patch: unknown): void;
+  /** Makes a firmware update available (what CheckForUpdate / /ota report). */
+  offerUpdate(update: { stable?: string; beta?: string }): void;
+}
+
+export interface DeviceOptions {
+  /** A 127.x address (default 127.0.0.1). */
+  host?: string;
+  /** Default 0: any free port. */
+  port?: number;
+  /** Another MAC for this copy of the capture; ids and host names follow. */
+  mac?: string;
+  /** Turns auth on with this password (Gen1: HTTP Basic with the capture's login user; Gen2+: digest). */
+  password?: string;
+  authMode?: AuthMode;
+  nonceLifetimeMs?: number;
+  /** Failed logins in 10 minutes before a fw2 device answers 429 instead of 401 (default 10). */
+  authFailureLimit?: number;
+  faults?: FaultSpec;
+  /** How long a reboot keeps the device unreachable (default 2000 ms). */
+  rebootMs?: number;
+  /** Start unprovisioned: AP on, station off, answering at this address until WiFi is configured. */
+  apMode?: { host: string; port?: number; dropResponse?: boolean };
+  /** The device's clock (default Date.now); affects nonces and the time fields. */
+  now?: () => number;
+}
+
+/** A password for captures that have auth on when the caller gives none (sim/README.md). */
+export const DEFAULT_PASSWORD = "shelly-sim";
+
+export function assertLoopback(host: string, where: string): void {
+  if (!/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)) {
+    throw new Error(
+      `${where}: "${host}" is not a 127.x loopback address; the simulator serves loopback only`,
+    );
+  }
+}
+
+export class SimDevice extends EventEmitter {
+  readonly log = new RequestLog();
+  readonly faults: Faults;
+  readonly protocol: Protocol;
+  readonly stats = { inFlight: 0, peakInFlight: 0 };
+  private server: http.Server;
+  private bootTime: number;
+  private down = false;
+  private inAp: boolean;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private activeSlots = 0;
+  private readonly waiting: (() => void)[] = [];
+  private closed = false;
+  private readonly clock: () => number;
+
+  constructor(
+    capture: Capture,
+    private readonly options: DeviceOptions = {},
+  ) {
+    super();
+    this.clock = options.now ?? Date.now;
+    this.bootTime = this.clock();
+    this.inAp = options.apMode !== undefined;
+    this.faults = new Faults(options.faults);
+    const host: DeviceHost = {
+      now: () => this.clock(),
+      uptimeSeconds: () => Math.floor((this.clock() - this.bootTime) / 1000),
+      reboot: (delayMs) => this.reboot(delayMs),
+      apMode: this.inAp,
+    };
+    const sourceCapture = options.mac ? withMac(capture, options.mac) : structuredClone(capture);
+    this.protocol = isGen1(sourceCapture)
+      ? new Gen1Protocol(sourceCapture, host, options)
+      : new Gen2Protocol(sourceCapture, host, options);
+    this.server = this.createServer();
+  }
+
+  get identity(): DeviceIdentity {
+    const swapped = this.faults.current.mac;
+    return swapped ? { ...this.protocol.identity, mac: swapped.toUpperCase() } : this.protocol.identity;
+  }
+
+  get id(): string {
+    return this.protocol.identity.id;
+  }
+
+  /** The base URL where the device answers now, e.g. http://127.0.0.1:41234. */
+  get address(): string {
+    const where = this.server.address() as AddressInfo | null;
+    if (where === null) throw new Error(`${this.id}: not listening`);
+    return `http://${where.address}:${where.port}`;
+  }
+
+  /** True while the device is still unprovisioned (answering at its AP-mode address). */
+  get inApMode(): boolean {
+    return this.inAp;
+  }
+
+  /** The line the CLI prints for this device. */
+  describe(): Record<string, unknown> {
+    const { id, mac, model, gen } = this.identity;
+    return { address: this.address, mac, model, gen, id };
+  }
+
+  async listen(): Promise<void> {
+    const ap = this.options.apMode;
+    const host = ap ? ap.host : (this.options.host ?? "127.0.0.1");
+    assertLoopback(host, this.id);
+    await listenOn(this.server, host, ap ? (ap.port ?? 0) : (this.options.port ?? 0));
+  }
+
+  /** Reboots now or after `delayMs`; unreachable for `rebootMs`, then back with pending changes applied. */
+  reboot(delayMs = 0): void {
+    this.later(delayMs, () => {
+      this.down = true;
+      this.server.closeAllConnections();
+      this.later(this.options.rebootMs ?? 2000, () => {
+        this.down = false;
+        this.bootTime = this.clock();
+        this.protocol.onBoot();
+        this.emit("booted");
+      });
+    });
+  }
+
+  get isDown(): boolean {
+    return this.down;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    await closeServer(this.server);
+  }
+
+  private later(delayMs: number, action: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (!this.closed) action();
+    }, delayMs);
+    this.timers.add(timer);
+  }
+
+  private createServer(): http.Server {
+    const server = http.createServer((req, res) => void this.serve(req, res));
+    // A rebooting device accepts nothing: connections are reset at once.
+    server.on("connection", (socket) => {
+      if (this.down) socket.destroy();
+    });
+    return server;
+  }
+
+  private async acquireSlot(): Promise<void> {
+    if (this.activeSlots < this.protocol.concurrency) {
+      this.activeSlots++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  private releaseSlot(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.activeSlots--;
+  }
+
+  private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const time = Date.now();
+    this.stats.inFlight++;
+    this.stats.peakInFlight = Math.max(this.stats.peakInFlight, this.stats.inFlight);
+    res.on("close", () => this.stats.inFlight--);
+    const body = await readBody(req);
+    const url = new URL(req.url ?? "/", "http://device");
+    const request: SimRequest = {
+      method: req.method ?? "GET",
+      path: url.pathname,
+      query: url.searchParams,
+      rawQuery: url.search.slice(1),
+      url: req.url ?? "/",
+      body,
+      headers: req.headers,
+    };
+    const { kind, rpc } = this.protocol.classify(request);
+    const entry = { time, method: request.method, path: request.path, ...(rpc ? { rpc } : {}), kind };
+
+    await this.acquireSlot();
+    try {
+      const delay = this.faults.delayMs();
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+      if (this.down || res.destroyed) return;
+      const failure = this.faults.nextFailure();
+      if (failure) {
+        this.fail(failure, res);
+        this.log.add({ ...entry, status: failure === "http500" ? 500 : 0, fault: failure });
+        return;
+      }
+      const answer = this.protocol.handle(request, {
+        refuseWrites: this.faults.current.refuseWrites === true,
+      });
+      this.log.add({
+        ...entry,
+        status: answer.status,
+        ...(answer.error !== undefined ? { error: answer.error } : {}),
+      });
+      this.send(res, answer);
+      if (answer.afterwards === "reboot") this.reboot(0);
+      if (answer.afterwards === "joinStation") await this.joinStation(res);
+      if (this.faults.answeredShouldReboot()) this.reboot(0);
+    } finally {
+      this.releaseSlot();
+    }
+  }
+
+  private fail(failure: FailureKind, res: http.ServerResponse): void {
+    if (failure === "reset") res.socket?.resetAndDestroy();
+    else if (failure === "http500") {
+      res.writeHead(500, { "content-type": "text/plain", connection: "close" }).end("Internal Server Error");
+    }
+    // noAnswer: the request stays open until the client gives up or the device closes.
+  }
+
+  private send(res: http.ServerResponse, answer: SimAnswer): void {
+    if (this.inAp && answer.afterwards === "joinStation" && this.options.apMode?.dropResponse) {
+      // The radio switches networks before the answer gets out (API.md section 5).
+      res.socket?.destroy();
+      return;
+    }
+    const swapped = this.faults.current.mac;
+    const body = swapped ? rewriteMac(answer.body, this.protocol.identity.mac, swapped) : answer.body;
+    res.writeHead(answer.status, {
+      "content-type": answer.contentType,
+      // Devices keep no connection open (API.md 3.1); this also lets close() finish at once.
+      connection: "close",
+      ...answer.headers,
+    });
+    res.end(body);
+  }
+
+  /** Leaves the AP-mode address and answers at the station address instead. */
+  private async joinStation(res: http.ServerResponse): Promise<void> {
+    if (!this.inAp) return;
+    this.inAp = false;
+    if (!res.writableFinished && !res.destroyed) await new Promise((resolve) => res.on("close", resolve));
+    const old = this.server;
+    this.server = this.createServer();
+    await closeServer(old);
+    const host = this.options.host ?? "127.0.0.1";
+    assertLoopback(host, this.id);
+    await listenOn(this.server, host, this.options.port ?? 0);
+    this.emit("moved", this.address);
+  }
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", () => resolve(""));
+  });
+}
+
+function listenOn(server: http.Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+function closeServer(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+/** Starts one device from a capture directory (or an already loaded capture). */
+export async function startDevice(from: string | Capture, options: DeviceOptions = {}): Promise<SimDevice> {
+  if (options.mac !== undefined && !MAC_PATTERN.test(options.mac)) {
+    throw new CaptureError(`mac "${options.mac}" must be 12 hex digits`);
+  }
+  const capture = typeof from === "string" ? loadCapture(from) : from;
+  const device = new SimDevice(capture, options);
+  await device.listen();
+  return device;
+}
