@@ -1,0 +1,214 @@
+// What the ShellyDevice resource does at each step of its Pulumi lifecycle, as plain functions
+// over plain objects: no Pulumi import here. providers/shelly/provider.ts is the thin adapter.
+import { randomBytes } from "node:crypto";
+import type { DeviceConfig, Generation } from "./model/catalog";
+import {
+  fieldOfKey,
+  flattenDesired,
+  flattenLive,
+  isSecretRef,
+  type NamedIds,
+  toDeviceConfig,
+} from "./model/normalize";
+import { jsonEqual } from "./model/values";
+import { applyDevice, type ExecutionRecord, ShellyApplyError, ShellyPlanError } from "./plan/executor";
+import { openSession, type SessionOptions } from "./session";
+
+/** The unknown-value sentinel the engine sends during previews (rpc.unknownValue). */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export interface ShellyDeviceInputs {
+  /** The device file's name: `devices/<site>/<name>.toml`. */
+  name: string;
+  site: string;
+  /** 12 upper-case hex digits: the identity, checked before every write. */
+  mac: string;
+  /** Host or host:port the device answers on. */
+  address: string;
+  desired: DeviceConfig;
+  /** Secret name used to log in to the device, when it has auth on. */
+  loginSecret?: string;
+  /** Secret name → sha256 of its value: a changed value changes the inputs (never the value itself). */
+  secretDigests: Record<string, string>;
+  providerVersion: number;
+}
+
+export interface ShellyDeviceOutputs extends ShellyDeviceInputs {
+  generation: Generation;
+  model: string;
+  firmware: string;
+  /** The managed keys as the device last showed them (secrets as their references). */
+  observed: DeviceConfig;
+  /** Salted hashes of the secrets last written. */
+  secretHashes: Record<string, string>;
+  namedIds: NamedIds;
+  /** What the last apply wrote, without secrets. */
+  lastApply?: ExecutionRecord;
+}
+
+/** Resolves secret names to values at run time (stack config, then the environment). */
+export type SecretLookup = (name: string) => string | undefined;
+
+let lookupSecret: SecretLookup = () => undefined;
+let sessionOptions: SessionOptions = {};
+
+/** Called once per provider process with the whole stack config (decrypted). */
+export function configure(get: (key: string) => string | undefined): void {
+  lookupSecret = (name) => {
+    const fromConfig = get(`shelly-fleet:secret.${name}`);
+    if (fromConfig !== undefined) return fromConfig;
+    return process.env[`SHELLY_FLEET_SECRET_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`];
+  };
+  const timeout = Number(get("shelly-fleet:timeoutMs"));
+  sessionOptions = Number.isFinite(timeout) && timeout > 0 ? { timeoutMs: timeout } : {};
+}
+
+// ---------------------------------------------------------------------------------------------
+// check and diff: pure and fast; the engine runs them one resource at a time.
+
+export function check(news: ShellyDeviceInputs): { property: string; reason: string }[] {
+  const failures: { property: string; reason: string }[] = [];
+  if (news.mac !== UNKNOWN && !/^[0-9A-F]{12}$/.test(String(news.mac))) {
+    failures.push({
+      property: "mac",
+      reason: `expected 12 upper-case hex digits, got ${JSON.stringify(news.mac)}`,
+    });
+  }
+  if (news.address !== UNKNOWN && (typeof news.address !== "string" || news.address === "")) {
+    failures.push({ property: "address", reason: "the host the device answers on is required" });
+  }
+  for (const key of flattenDesired(news.desired ?? {}).keys()) {
+    if (!key.startsWith("raw.") && !fieldOfKey(key) && !/^[a-z_]+\[[^\]]*\]$/.test(key)) {
+      failures.push({ property: `desired.${key}`, reason: "not a known setting" });
+    }
+  }
+  return failures;
+}
+
+/** Compares the files with what the device last showed: drift and edits look the same. */
+export function diff(
+  olds: ShellyDeviceOutputs,
+  news: ShellyDeviceInputs,
+): { changes: boolean; replaces: string[] } {
+  const replaces = olds.mac !== news.mac ? ["mac"] : [];
+  const changes =
+    replaces.length > 0 ||
+    olds.address !== news.address ||
+    olds.loginSecret !== news.loginSecret ||
+    olds.providerVersion !== news.providerVersion ||
+    !jsonEqual(olds.observed ?? olds.desired, news.desired) ||
+    !jsonEqual(olds.secretDigests, news.secretDigests);
+  return { changes, replaces };
+}
+
+// ---------------------------------------------------------------------------------------------
+// read, create, update: the device round trips.
+
+function secretValues(desired: DeviceConfig): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const value of flattenDesired(desired).values()) {
+    if (isSecretRef(value)) {
+      const resolved = lookupSecret(value.secret);
+      if (resolved !== undefined) values[value.secret] = resolved;
+    }
+  }
+  return values;
+}
+
+function loginPassword(inputs: ShellyDeviceInputs): string | undefined {
+  if (!inputs.loginSecret) return undefined;
+  const password = lookupSecret(inputs.loginSecret);
+  if (password === undefined) {
+    throw new Error(
+      `${inputs.name}: secret "${inputs.loginSecret}" (the device login) is not set: set stack config shelly-fleet:secret.${inputs.loginSecret} or the environment`,
+    );
+  }
+  return password;
+}
+
+/** The managed keys' live values, shaped like the desired config; secrets keep their reference. */
+export function observe(desired: DeviceConfig, live: Map<string, unknown>): DeviceConfig {
+  const observed = new Map<string, unknown>();
+  for (const [key, wanted] of flattenDesired(desired)) {
+    if (isSecretRef(wanted) || key.startsWith("firmware.")) observed.set(key, wanted);
+    else if (live.has(key)) observed.set(key, live.get(key));
+  }
+  return toDeviceConfig(observed);
+}
+
+export async function read(id: string, props: ShellyDeviceOutputs): Promise<ShellyDeviceOutputs> {
+  const session = await openSession(props.address, { ...sessionOptions, password: loginPassword(props) });
+  try {
+    const mac = await session.readMac();
+    if (mac !== props.mac) {
+      throw new Error(
+        `${props.name}: ${props.address} now answers with MAC ${mac}, not ${props.mac} (${id})`,
+      );
+    }
+    const documents = await session.readDocuments();
+    const observed = observe(props.desired, flattenLive(documents, props.namedIds));
+    return { ...props, observed, firmware: session.firmware };
+  } finally {
+    await session.close();
+  }
+}
+
+async function apply(
+  inputs: ShellyDeviceInputs,
+  previous: Pick<ShellyDeviceOutputs, "secretHashes" | "namedIds"> | undefined,
+): Promise<ShellyDeviceOutputs> {
+  const secrets = secretValues(inputs.desired);
+  const newPassword = authPassword(inputs.desired, secrets);
+  const session = await openSession(inputs.address, {
+    ...sessionOptions,
+    password: loginPassword(inputs),
+    passwordAfterAuthChange: newPassword,
+  });
+  try {
+    const { record } = await applyDevice(
+      {
+        device: inputs.name,
+        desired: inputs.desired,
+        secrets,
+        secretHashes: previous?.secretHashes ?? {},
+        salt: randomBytes(12).toString("base64url"),
+        namedIds: previous?.namedIds ?? {},
+        availableFirmware: await session.availableFirmware(inputs.desired),
+      },
+      session,
+      { expectedMac: inputs.mac },
+    );
+    return {
+      ...inputs,
+      generation: session.generation,
+      model: session.model,
+      firmware: session.firmware,
+      observed: inputs.desired,
+      secretHashes: record.secretHashes,
+      namedIds: record.namedIds,
+      lastApply: record,
+    };
+  } catch (err) {
+    if (err instanceof ShellyPlanError)
+      throw new Error(`${inputs.name}: cannot plan:\n  ${err.errors.join("\n  ")}`);
+    if (err instanceof ShellyApplyError) throw new Error(err.message);
+    throw err;
+  } finally {
+    await session.close();
+  }
+}
+
+function authPassword(desired: DeviceConfig, secrets: Record<string, string>): string | null | undefined {
+  if (desired.auth?.enabled === false) return null;
+  const ref = desired.auth?.password;
+  return ref ? secrets[ref.secret] : undefined;
+}
+
+/** The device exists already: create adopts it and applies the files (an upsert). */
+export function create(inputs: ShellyDeviceInputs): Promise<ShellyDeviceOutputs> {
+  return apply(inputs, undefined);
+}
+
+export function update(olds: ShellyDeviceOutputs, news: ShellyDeviceInputs): Promise<ShellyDeviceOutputs> {
+  return apply(news, olds);
+}

@@ -1,0 +1,174 @@
+// A DeviceSession over the Shelly clients: what the executor and the lifecycle need from one
+// device, in the terms of the planner's requests.
+
+import {
+  connect,
+  type Gen1Client,
+  type Gen2Client,
+  probe,
+  type ShellyConnection,
+  ShellyError,
+  ShellyRpcError,
+} from "./client";
+import type { DeviceConfig, Generation } from "./model/catalog";
+import type { DeviceDocuments } from "./model/normalize";
+import type { JsonObject } from "./model/values";
+import type { DeviceSession } from "./plan/executor";
+import type { DeviceRequest } from "./plan/planner";
+import { firmwareVersion } from "./plan/planner";
+
+export interface SessionOptions {
+  timeoutMs?: number;
+  /** The login password for a device with auth on. */
+  password?: string;
+  /** After the plan changes auth: the new password, or null when auth goes off. */
+  passwordAfterAuthChange?: string | null;
+  /** How long a reboot may take before the device must answer again. */
+  rebootTimeoutMs?: number;
+}
+
+export interface ShellySession extends DeviceSession {
+  generation: Generation;
+  model: string;
+  firmware: string;
+  /** Offered firmware versions, read only when the files pin firmware. */
+  availableFirmware(desired: DeviceConfig): Promise<{ stable?: string; beta?: string } | undefined>;
+  close(): Promise<void>;
+}
+
+/** RPC "method not found": devices without Schedule/Webhook support. */
+const METHOD_NOT_FOUND = -114;
+
+/** Gen1 write endpoints the planner addresses by path, mapped to the client's wire-named methods. */
+function gen1Write(client: Gen1Client, path: string, params: Record<string, unknown>): Promise<unknown> {
+  const p = params as Parameters<Gen1Client["setSettings"]>[0];
+  const channel = /^\/settings\/(relay|roller|light)\/(\d+)$/.exec(path);
+  if (channel) {
+    const id = Number(channel[2]);
+    if (channel[1] === "relay") return client.setSettingsRelay(id, p);
+    if (channel[1] === "roller") return client.setSettingsRoller(id, p);
+    return client.setSettingsLight(id, p);
+  }
+  switch (path) {
+    case "/settings":
+      return client.setSettings(p);
+    case "/settings/sta":
+      return client.setSettingsSta(p);
+    case "/settings/sta1":
+      return client.setSettingsSta1(p);
+    case "/settings/ap":
+      return client.setSettingsAp(p);
+    case "/settings/login":
+      return client.setSettingsLogin(p);
+    case "/settings/cloud":
+      return client.setSettingsCloud(p);
+    case "/settings/actions":
+      return client.setSettingsActions(p);
+    case "/ota":
+      return client.ota(p as { update?: boolean; beta?: boolean });
+  }
+  return Promise.reject(
+    new Error(`no Gen1 write endpoint ${path} (raw keys must name a documented endpoint)`),
+  );
+}
+
+async function optionalList(call: () => Promise<JsonObject>): Promise<JsonObject | undefined> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof ShellyRpcError && err.code === METHOD_NOT_FOUND) return undefined;
+    throw err;
+  }
+}
+
+export async function openSession(address: string, options: SessionOptions = {}): Promise<ShellySession> {
+  const transport = options.timeoutMs ? { timeoutMs: options.timeoutMs } : {};
+  let connection: ShellyConnection = await connect(address, { password: options.password }, transport);
+  const generation: Generation = connection.generation === 1 ? "gen1" : "gen2";
+
+  const reconnect = async (password: string | undefined) => {
+    connection = await connect(address, { password }, transport);
+  };
+
+  const waitUntilBack = async () => {
+    const deadline = Date.now() + (options.rebootTimeoutMs ?? 90_000);
+    // The device keeps answering for a moment after it accepts the reboot.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    for (;;) {
+      try {
+        await probe(address, { ...transport, timeoutMs: 2_000 });
+        return;
+      } catch (err) {
+        if (!(err instanceof ShellyError) || Date.now() > deadline) {
+          throw new Error(
+            `${address}: did not come back within ${(options.rebootTimeoutMs ?? 90_000) / 1000} s of a reboot`,
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  };
+
+  return {
+    generation,
+    model: connection.probe.model,
+    firmware: connection.generation === 1 ? connection.probe.firmware : connection.probe.version,
+
+    async readMac() {
+      return (await probe(address, transport)).mac;
+    },
+
+    async readDocuments(): Promise<DeviceDocuments> {
+      if (connection.generation === 1) {
+        const client = connection.client;
+        const shelly = await client.getShelly();
+        const settings = await client.getSettings();
+        const actions = await client.getSettingsActions();
+        return { generation: "gen1", shelly, settings, actions };
+      }
+      const client: Gen2Client = connection.client;
+      const deviceInfo = (await client.shellyGetDeviceInfo()) as unknown as JsonObject;
+      const config = (await client.shellyGetConfig()) as unknown as JsonObject;
+      const schedules = await optionalList(() => client.scheduleList() as unknown as Promise<JsonObject>);
+      const webhooks = await optionalList(() => client.webhookList() as unknown as Promise<JsonObject>);
+      return { generation: "gen2", deviceInfo, config, schedules, webhooks };
+    },
+
+    async send(request: DeviceRequest) {
+      let result: unknown;
+      if (request.kind === "gen1") {
+        if (connection.generation !== 1) throw new Error(`${address}: a Gen1 request for a Gen2+ device`);
+        result = await gen1Write(connection.client, request.path, request.params);
+        if (request.path === "/settings/login" && options.passwordAfterAuthChange !== undefined) {
+          await reconnect(options.passwordAfterAuthChange ?? undefined);
+        }
+      } else {
+        if (connection.generation === 1) throw new Error(`${address}: an RPC request for a Gen1 device`);
+        result = await connection.client.call(request.method, request.params);
+        if (request.method === "Shelly.SetAuth")
+          await reconnect(options.passwordAfterAuthChange ?? undefined);
+      }
+      return result;
+    },
+
+    async reboot() {
+      if (connection.generation === 1) await connection.client.reboot();
+      else await connection.client.shellyReboot();
+      await waitUntilBack();
+    },
+
+    async availableFirmware(desired) {
+      if (!desired.firmware) return undefined;
+      if (connection.generation === 1) {
+        const ota = await connection.client.getOta();
+        return { stable: firmwareVersion(ota.new_version), beta: firmwareVersion(ota.beta_version) };
+      }
+      const offered = await connection.client.shellyCheckForUpdate();
+      return { stable: offered.stable?.version, beta: offered.beta?.version };
+    },
+
+    async close() {
+      // Clients share a pooled transport; nothing is held per session.
+    },
+  };
+}
