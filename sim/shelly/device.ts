@@ -100,7 +100,8 @@ export class SimDevice extends EventEmitter {
   readonly log = new RequestLog();
   readonly faults: Faults;
   readonly protocol: Protocol;
-  readonly stats = { inFlight: 0, peakInFlight: 0 };
+  /** Requests open now and at most (queued included); requests served at once now and at most. */
+  readonly stats = { inFlight: 0, peakInFlight: 0, serving: 0, peakServing: 0 };
   private server: http.Server;
   private bootTime: number;
   private down = false;
@@ -243,6 +244,8 @@ export class SimDevice extends EventEmitter {
     const entry = { time, method: request.method, path: request.path, ...(rpc ? { rpc } : {}), kind };
 
     await this.acquireSlot();
+    this.stats.serving++;
+    this.stats.peakServing = Math.max(this.stats.peakServing, this.stats.serving);
     try {
       const delay = this.faults.delayMs();
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
@@ -266,6 +269,7 @@ export class SimDevice extends EventEmitter {
       if (answer.afterwards === "joinStation") await this.joinStation(res);
       if (this.faults.answeredShouldReboot()) this.reboot(0);
     } finally {
+      this.stats.serving--;
       this.releaseSlot();
     }
   }

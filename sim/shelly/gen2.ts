@@ -164,14 +164,9 @@ export class Gen2Protocol implements Protocol {
     try {
       call = this.parseCall(req);
     } catch (err) {
-      const error = err as RpcError;
-      return {
-        ...base,
-        status: 400,
-        body: JSON.stringify({ code: error.code, message: error.message }),
-        contentType: "application/json",
-        error: error.code,
-      };
+      if (!(err instanceof RpcError)) throw err;
+      const form = req.path === "/rpc" ? "frame" : "path";
+      return { ...base, ...this.format({ form, method: "", params: {} }, null, err), error: err.code };
     }
     if (this.ha1 !== null && call.method.toLowerCase() !== "shelly.getdeviceinfo") {
       const refused = this.authenticate(req, call);
