@@ -17,7 +17,7 @@ afterAll(() => Promise.all(started.map((d) => d.close())));
 const REALM = "shellyplus1pm-aabbccddeeff";
 
 /** A call that must be challenged; returns the challenge fields. */
-async function challengeOf(address: string): Promise<Record<string, string>> {
+async function challengeOf(address: string): Promise<ReturnType<typeof parseChallenge>> {
   const res = await fetch(`${address}/rpc`, {
     method: "POST",
     body: JSON.stringify({ id: 1, method: "Shelly.GetStatus" }),

@@ -22,7 +22,10 @@ export function withoutVolatile(value: unknown): unknown {
   );
 }
 
-export async function getJson(url: string, init?: RequestInit): Promise<{ status: number; body: any }> {
+// biome-ignore lint/suspicious/noExplicitAny: answers are JSON of many shapes; the assertions check them
+type Answer = any;
+
+export async function getJson(url: string, init?: RequestInit): Promise<{ status: number; body: Answer }> {
   const res = await fetch(url, init);
   const text = await res.text();
   return { status: res.status, body: text === "" ? undefined : JSON.parse(text) };
@@ -31,7 +34,12 @@ export async function getJson(url: string, init?: RequestInit): Promise<{ status
 let frameId = 0;
 
 /** POST /rpc with a whole frame; returns the response frame. */
-export async function rpc(address: string, method: string, params?: unknown, auth?: unknown): Promise<any> {
+export async function rpc(
+  address: string,
+  method: string,
+  params?: unknown,
+  auth?: unknown,
+): Promise<Answer> {
   const frame = {
     id: ++frameId,
     src: "sim-test",
@@ -49,7 +57,7 @@ function expect200(status: number, method: string): void {
 }
 
 /** The result of a call that must succeed. */
-export async function call(address: string, method: string, params?: unknown): Promise<any> {
+export async function call(address: string, method: string, params?: unknown): Promise<Answer> {
   const frame = await rpc(address, method, params);
   if (frame.error) throw new Error(`${method}: ${JSON.stringify(frame.error)}`);
   return frame.result;
@@ -62,11 +70,12 @@ export const basic = (user: string, password: string): Record<string, string> =>
 export const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
 
 /** The challenge fields of a WWW-Authenticate: Digest header. */
-export function parseChallenge(header: string | null): Record<string, string> {
+export function parseChallenge(header: string | null): { nonce: string; realm: string; stale?: string } {
   const fields: Record<string, string> = {};
-  for (const m of (header ?? "").matchAll(/(\w+)=(?:"([^"]*)"|([^,\s]*))/g))
+  for (const m of (header ?? "").matchAll(/(\w+)=(?:"([^"]*)"|([^,\s]*))/g)) {
     fields[m[1] as string] = m[2] ?? m[3] ?? "";
-  return fields;
+  }
+  return { ...fields, nonce: fields.nonce ?? "", realm: fields.realm ?? "" };
 }
 
 /** The JSON-RPC `auth` object per API.md 4.1, computed here independently of the simulator. */
