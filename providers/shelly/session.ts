@@ -81,7 +81,16 @@ async function optionalList(call: () => Promise<JsonObject>): Promise<JsonObject
   }
 }
 
-export async function openSession(address: string, options: SessionOptions = {}): Promise<ShellySession> {
+/** `http://127.0.0.1:8080/` → `127.0.0.1:8080`: the clients take a host with an optional port. */
+export function hostOf(address: string): string {
+  return address.replace(/^http:\/\//, "").replace(/\/+$/, "");
+}
+
+export async function openSession(
+  deviceAddress: string,
+  options: SessionOptions = {},
+): Promise<ShellySession> {
+  const address = hostOf(deviceAddress);
   const transport = options.timeoutMs ? { timeoutMs: options.timeoutMs } : {};
   let connection: ShellyConnection = await connect(address, { password: options.password }, transport);
   const generation: Generation = connection.generation === 1 ? "gen1" : "gen2";
