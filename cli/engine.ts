@@ -23,6 +23,8 @@ export interface StackOptions {
   program: PulumiFn;
   /** Stack config to set before running, as `key: value` (namespaced keys, e.g. `shelly-fleet:site`). */
   config?: Record<string, string>;
+  /** The same, stored as secrets (encrypted in the stack file, secret in state). */
+  secrets?: Record<string, string>;
 }
 
 export async function openStack(options: StackOptions): Promise<Stack> {
@@ -41,6 +43,9 @@ export async function openStack(options: StackOptions): Promise<Stack> {
   );
   for (const [key, value] of Object.entries(options.config ?? {})) {
     await stack.setConfig(key, { value });
+  }
+  for (const [key, value] of Object.entries(options.secrets ?? {})) {
+    await stack.setConfig(key, { value, secret: true });
   }
   return stack;
 }

@@ -1,13 +1,17 @@
 // The `shelly-fleet` command: a registry of subcommands, each in cli/commands/.
 import type { Command } from "./command";
 import { print } from "./command";
+import { adoptCommand } from "./commands/adopt";
 import { engineCommands } from "./commands/engine";
+import { explainCommand } from "./commands/explain";
+import { schemaCommand } from "./commands/schema";
 import { simCommand } from "./commands/sim";
+import { validateCommand } from "./commands/validate";
 import { describeEngineFailure } from "./engine";
 import { UsageError } from "./errors";
 
 /** Every subcommand, in the order `--help` lists them. Add new ones here. */
-const COMMANDS: Command[] = [...engineCommands, simCommand];
+const COMMANDS: Command[] = [...engineCommands, simCommand, adoptCommand, validateCommand, explainCommand, schemaCommand];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

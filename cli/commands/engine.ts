@@ -12,13 +12,14 @@ const OPTIONS_HELP = `Options:
   -C, --dir DIR             the Pulumi project directory; default: this package
   -c, --config KEY=VALUE    set a stack config value before running (repeatable; a key
                             without a namespace gets "shelly-fleet:")
+      --secret KEY=VALUE    the same, stored encrypted (device passwords, WiFi keys)
   -h, --help                show this help`;
 
-function parseConfig(pairs: string[]): Record<string, string> {
+function parseConfig(pairs: string[], option = "--config"): Record<string, string> {
   const config: Record<string, string> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf("=");
-    if (eq <= 0) throw new UsageError(`--config expects KEY=VALUE, got "${pair}"`);
+    if (eq <= 0) throw new UsageError(`${option} expects KEY=VALUE, got "${pair}"`);
     const key = pair.slice(0, eq);
     config[key.includes(":") ? key : `shelly-fleet:${key}`] = pair.slice(eq + 1);
   }
@@ -44,6 +45,7 @@ function engineCommand(
           stack: { type: "string", short: "s", default: "demo" },
           dir: { type: "string", short: "C" },
           config: { type: "string", short: "c", multiple: true, default: [] },
+          secret: { type: "string", multiple: true, default: [] },
           "expect-no-changes": { type: "boolean", default: false },
           help: { type: "boolean", short: "h", default: false },
         },
@@ -61,6 +63,7 @@ function engineCommand(
         stackName: values.stack,
         program,
         config: parseConfig(values.config),
+        secrets: parseConfig(values.secret, "--secret"),
       });
       await act(stack, { expectNoChanges: values["expect-no-changes"] });
       return 0;
