@@ -1,0 +1,93 @@
+// `shelly-fleet validate`: the fleet files checked offline, for pre-commit hooks and CI.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { type FleetError, listSites, loadFleet } from "../../fleet";
+import { type Command, print } from "../command";
+import { UsageError } from "../errors";
+
+const HELP = `Usage: shelly-fleet validate [--root DIR] [--site NAME] [--json]
+
+Check the device files, profiles and site files: TOML syntax, the schema, merges, substitutions,
+duplicates and addresses. No network. Prints every error as \`file:line: key.path: message\`.
+Exit status: 0 valid, 1 invalid, 2 usage error.
+
+Options:
+  -r, --root DIR    the fleet's root (devices/, profiles/, stacks/); default: the project
+                    around the current directory
+  -s, --site NAME   check this site's devices only (profiles are always checked)
+      --json        print the result as JSON
+  -h, --help        show this help
+`;
+
+/** The nearest directory, from `start` up, that holds a Pulumi.yaml; else `start` itself. */
+export function defaultRoot(start = process.cwd()): string {
+  for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, "Pulumi.yaml"))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(start);
+  }
+}
+
+/** Checks --root and --site before loading, so that a typo is a usage error, not "no devices". */
+export function resolveFleetOptions(values: { root?: string; site?: string }): {
+  root: string;
+  site?: string;
+} {
+  const root = values.root === undefined ? defaultRoot() : path.resolve(values.root);
+  if (!fs.existsSync(path.join(root, "devices"))) {
+    throw new UsageError(`${root} has no devices/ directory: pass the fleet's root with --root`);
+  }
+  if (values.site !== undefined && !listSites(root).includes(values.site)) {
+    throw new UsageError(`no site "${values.site}" (no directory devices/${values.site}/ under ${root})`);
+  }
+  return { root, site: values.site };
+}
+
+/** `file:line: key.path: message`, the file relative to the current directory. */
+export function formatError(error: FleetError, root: string): string {
+  const file = path.relative(process.cwd(), path.join(root, error.file)) || error.file;
+  const where = error.line === undefined ? file : `${file}:${error.line}`;
+  return error.keyPath === "" ? `${where}: ${error.message}` : `${where}: ${error.keyPath}: ${error.message}`;
+}
+
+export const validateCommand: Command = {
+  name: "validate",
+  summary: "Check the fleet files offline (exit 1 on any error)",
+  help: HELP,
+  async run(argv) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        root: { type: "string", short: "r" },
+        site: { type: "string", short: "s" },
+        json: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+    if (values.help) {
+      print(HELP);
+      return 0;
+    }
+    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    const options = resolveFleetOptions(values);
+    const fleet = loadFleet(options);
+    const valid = fleet.errors.length === 0;
+    if (values.json) {
+      const devices = fleet.devices.map(({ name, site, file }) => ({ name, site, file }));
+      const sites = fleet.sites.map(({ name, file, stackFile }) => ({ name, file, stackFile }));
+      print(
+        `${JSON.stringify({ valid, root: options.root, sites, devices, errors: fleet.errors }, null, 2)}\n`,
+      );
+    } else {
+      for (const error of fleet.errors) print(`${formatError(error, options.root)}\n`);
+      const sites = fleet.sites.length === 1 ? "1 site" : `${fleet.sites.length} sites`;
+      print(
+        valid
+          ? `ok: ${fleet.devices.length} devices in ${sites}\n`
+          : `${fleet.errors.length} error${fleet.errors.length === 1 ? "" : "s"}\n`,
+      );
+    }
+    return valid ? 0 : 1;
+  },
+};

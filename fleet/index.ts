@@ -1,0 +1,13 @@
+// The fleet layer: device and profile TOML files → merged desired state. Free of Pulumi.
+export { type LoadOptions, listSites, loadFleet, SITE_FILE } from "./load";
+export { deviceSchema, profileSchema, schemaFiles, siteSchema } from "./schema";
+export {
+  isSecretRef,
+  type ResolvedSecrets,
+  resolveSecrets,
+  type SecretUse,
+  secretConfigKey,
+  secretEnvName,
+  secretUses,
+} from "./secrets";
+export type * from "./types";

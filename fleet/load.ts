@@ -1,0 +1,463 @@
+// Loads a fleet: every site's device files and every profile, each parsed and checked once;
+// then the fleet-wide checks and one merge per device. Mistakes are collected, never thrown.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { CATALOG, type SectionName, type SectionSpec } from "../providers/shelly/model/catalog";
+import { MergedConfig } from "./merge";
+import { generationOfModel } from "./models";
+import { inRange, inSubnet, isHostname, isIPv4, normalizeMac, parseSubnet } from "./net";
+import { checkSchema, type FileKind, locate } from "./schema-check";
+import { parseSource, type SourceFile } from "./source";
+import { substitute, substitutionsFor, unknownSubstitutionMessage } from "./substitute";
+import type {
+  DesiredDevice,
+  DeviceGeneration,
+  Expectation,
+  Fleet,
+  FleetError,
+  NetworkSettings,
+  Origin,
+  Site,
+} from "./types";
+
+export interface LoadOptions {
+  /** The fleet's root: the directory holding devices/, profiles/ and stacks/. */
+  root: string;
+  /** Load only this site (devices/<site>/); profiles are always all checked. */
+  site?: string;
+}
+
+export const SITE_FILE = "site.toml";
+
+export function loadFleet(options: LoadOptions): Fleet {
+  const loader = new FleetLoader(options.root);
+  const siteNames = options.site === undefined ? loader.siteNames() : [options.site];
+  const sites = siteNames.map((name) => loader.loadSite(name));
+  loader.checkProfileGraph();
+  const devices = sites.flatMap((site) => loader.loadDevices(site));
+  loader.checkFleetWide(sites, devices);
+  const desired = devices.flatMap((device) => loader.merge(device) ?? []);
+  return { sites: sites.map((s) => s.site), devices: desired, errors: loader.sortedErrors() };
+}
+
+/** The sites of a fleet: the directories under devices/. */
+export function listSites(root: string): string[] {
+  return new FleetLoader(root).siteNames();
+}
+
+interface Profile {
+  name: string;
+  source?: SourceFile;
+  /** Parsed and schema-valid: usable in a merge. */
+  valid: boolean;
+  extends: string[];
+}
+
+interface LoadedSite {
+  site: Site;
+  source?: SourceFile;
+  valid: boolean;
+}
+
+/** A device file that passed its schema, before merging. */
+interface DeviceFile {
+  name: string;
+  site: LoadedSite;
+  source: SourceFile;
+  mac: string;
+  address?: string;
+  expect?: Expectation;
+  generation?: DeviceGeneration;
+  network?: NetworkSettings;
+  profiles: string[];
+  /** The file itself is sound enough to merge (its per-file checks passed). */
+  mergeable: boolean;
+}
+
+class FleetLoader {
+  private readonly errors: FleetError[] = [];
+  private readonly profiles = new Map<string, Profile>();
+
+  constructor(private readonly root: string) {
+    this.loadProfiles();
+  }
+
+  siteNames(): string[] {
+    return this.list("devices")
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name)
+      .sort();
+  }
+
+  sortedErrors(): FleetError[] {
+    const seen = new Set<string>();
+    return this.errors
+      .filter((e) => {
+        const key = `${e.file}\0${e.keyPath}\0${e.message}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      })
+      .sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0));
+  }
+
+  loadSite(name: string): LoadedSite {
+    const relative = `devices/${name}/${SITE_FILE}`;
+    const stackFile = `stacks/Pulumi.${name}.yaml`;
+    const site: Site = {
+      name,
+      profiles: [],
+      ...(fs.existsSync(path.join(this.root, stackFile)) && { stackFile }),
+    };
+    if (!fs.existsSync(path.join(this.root, relative))) return { site, valid: true };
+    site.file = relative;
+    const source = this.read(relative, "site");
+    if (source === undefined) return { site, valid: false };
+    const data = source.data as {
+      subnet?: string;
+      dhcp_pool?: { start: string; end: string };
+      dhcp_backend?: Site["dhcpBackend"];
+      credentials?: Site["credentials"];
+      profiles?: string[];
+    };
+    Object.assign(site, {
+      subnet: data.subnet,
+      dhcpPool: data.dhcp_pool,
+      dhcpBackend: data.dhcp_backend,
+      credentials: data.credentials,
+      profiles: data.profiles ?? [],
+    });
+    if (data.subnet && data.dhcp_pool) {
+      const subnet = parseSubnet(data.subnet);
+      for (const end of ["start", "end"] as const) {
+        if (!inSubnet(data.dhcp_pool[end], subnet)) {
+          this.error(
+            source,
+            ["dhcp_pool", end],
+            `${data.dhcp_pool[end]} is outside the subnet ${data.subnet}`,
+          );
+        }
+      }
+    }
+    this.checkProfileNames(source, "profiles", site.profiles);
+    return { site, source, valid: true };
+  }
+
+  loadDevices(site: LoadedSite): DeviceFile[] {
+    return this.list(`devices/${site.site.name}`)
+      .filter((entry) => entry.isFile() && entry.name.endsWith(".toml") && entry.name !== SITE_FILE)
+      .map((entry) => entry.name)
+      .sort()
+      .flatMap((fileName) => this.loadDevice(site, fileName) ?? []);
+  }
+
+  private loadDevice(site: LoadedSite, fileName: string): DeviceFile | undefined {
+    const source = this.read(`devices/${site.site.name}/${fileName}`, "device");
+    if (source === undefined) return undefined;
+    const errorCount = this.errors.length;
+    const data = source.data as {
+      mac: string;
+      address?: string;
+      expect?: Expectation;
+      network?: NetworkSettings;
+      profiles?: string[];
+    };
+    const device: DeviceFile = {
+      name: fileName.slice(0, -".toml".length),
+      site,
+      source,
+      mac: normalizeMac(data.mac),
+      address: data.address,
+      expect: data.expect,
+      network: data.network,
+      profiles: data.profiles ?? [],
+      mergeable: false,
+    };
+    if (data.address === undefined && data.network?.ip === undefined) {
+      this.error(source, ["address"], "required key is missing (or give network.ip)");
+    }
+    device.generation = this.expectedGeneration(source, data.expect);
+    this.checkProfileNames(source, "profiles", device.profiles);
+    device.mergeable = this.errors.length === errorCount;
+    return device;
+  }
+
+  /** The generation the file states, or the one its model implies; both must agree. */
+  private expectedGeneration(
+    source: SourceFile,
+    expect: Expectation | undefined,
+  ): DeviceGeneration | undefined {
+    const fromModel = expect?.model === undefined ? undefined : generationOfModel(expect.model);
+    if (expect?.generation !== undefined && fromModel !== undefined && expect.generation !== fromModel) {
+      this.error(
+        source,
+        ["expect", "generation"],
+        `${expect.model} is a generation ${fromModel} model, not generation ${expect.generation}`,
+      );
+    }
+    return expect?.generation ?? fromModel;
+  }
+
+  /** Duplicates across the loaded fleet, and addresses against their site's subnet and pool. */
+  checkFleetWide(sites: LoadedSite[], devices: DeviceFile[]): void {
+    const names = new Map<string, string>();
+    const macs = new Map<string, string>();
+    const perSite = new Map<string, { ips: Map<string, string>; hostnames: Map<string, string> }>();
+    for (const site of sites) perSite.set(site.site.name, { ips: new Map(), hostnames: new Map() });
+    const firstUse = (seen: Map<string, string>, key: string, file: string) => {
+      const first = seen.get(key);
+      if (first === undefined) seen.set(key, file);
+      return first;
+    };
+    for (const device of devices) {
+      const { source, site } = device;
+      const vars = substitutionsFor(device.name, site.site.name, device.mac);
+      const byName = firstUse(names, device.name, source.file);
+      if (byName) this.error(source, [], `device name "${device.name}" is also used by ${byName}`);
+      const byMac = firstUse(macs, device.mac, source.file);
+      if (byMac) this.error(source, ["mac"], `MAC ${device.mac} is also used by ${byMac}`);
+
+      device.address = this.substituteTopLevel(source, ["address"], device.address, vars);
+      if (device.address !== undefined && !isAddress(device.address)) {
+        this.error(source, ["address"], `expected an IPv4 address or a host name; got "${device.address}"`);
+      }
+      const network = device.network;
+      if (network) {
+        network.hostname = this.substituteTopLevel(source, ["network", "hostname"], network.hostname, vars);
+        if (network.hostname !== undefined && !isHostname(network.hostname)) {
+          this.error(source, ["network", "hostname"], `expected a host name; got "${network.hostname}"`);
+        }
+      }
+      const seen = perSite.get(site.site.name);
+      const [ipKey, ip] = network?.ip
+        ? [["network", "ip"], network.ip]
+        : device.address && isIPv4(device.address)
+          ? [["address"], device.address]
+          : [[], undefined];
+      if (ip && seen) {
+        const byIp = firstUse(seen.ips, ip, source.file);
+        if (byIp) this.error(source, ipKey, `IP address ${ip} is also used by ${byIp}`);
+        const { subnet, dhcpPool } = site.site;
+        if (subnet && !inSubnet(ip, parseSubnet(subnet))) {
+          this.error(source, ipKey, `${ip} is outside the site's subnet ${subnet} (${site.site.file})`);
+        } else if (network?.ip && dhcpPool && inRange(ip, dhcpPool.start, dhcpPool.end)) {
+          this.error(
+            source,
+            ipKey,
+            `${ip} is inside the site's dynamic DHCP pool ${dhcpPool.start}-${dhcpPool.end} (${site.site.file})`,
+          );
+        }
+      }
+      if (network?.hostname && seen) {
+        const byHost = firstUse(seen.hostnames, network.hostname.toLowerCase(), source.file);
+        if (byHost)
+          this.error(
+            source,
+            ["network", "hostname"],
+            `host name ${network.hostname} is also used by ${byHost}`,
+          );
+      }
+    }
+  }
+
+  private substituteTopLevel(
+    source: SourceFile,
+    key: string[],
+    value: string | undefined,
+    vars: Record<string, string>,
+  ): string | undefined {
+    if (value === undefined) return undefined;
+    const unknown = new Set<string>();
+    const result = substitute(value, vars, unknown) as string;
+    if (unknown.size > 0) this.error(source, key, unknownSubstitutionMessage(unknown));
+    return result;
+  }
+
+  /** Reports each cycle in `extends` once, at the profile whose `extends` closes it. */
+  checkProfileGraph(): void {
+    const done = new Set<string>();
+    const stack: string[] = [];
+    const visit = (name: string) => {
+      const profile = this.profiles.get(name);
+      if (profile === undefined || done.has(name)) return;
+      stack.push(name);
+      for (const [i, parent] of profile.extends.entries()) {
+        const at = stack.indexOf(parent);
+        if (at >= 0 && profile.source) {
+          const cycle = [...stack.slice(at), parent].join(" → ");
+          this.error(profile.source, ["extends", String(i)], `profile cycle: ${cycle}`);
+        } else if (at < 0) {
+          visit(parent);
+        }
+      }
+      stack.pop();
+      done.add(name);
+    };
+    for (const name of [...this.profiles.keys()].sort()) visit(name);
+  }
+
+  /** The merged desired state of one device, or undefined when one of its files is unusable. */
+  merge(device: DeviceFile): DesiredDevice | undefined {
+    const order: string[] = [];
+    const linearize = (names: string[], visiting: Set<string>) => {
+      for (const name of names) {
+        const profile = this.profiles.get(name);
+        if (profile === undefined || order.includes(name) || visiting.has(name)) continue;
+        visiting.add(name);
+        linearize(profile.extends, visiting);
+        visiting.delete(name);
+        order.push(name);
+      }
+    };
+    const requested = [...device.site.site.profiles, ...device.profiles];
+    linearize(requested, new Set());
+    const layers = order.map((name) => this.profiles.get(name));
+    const complete =
+      device.mergeable &&
+      device.site.valid &&
+      requested.every((name) => this.profiles.has(name)) &&
+      layers.every((p) => p?.valid && p.extends.every((parent) => this.profiles.has(parent)));
+    if (!complete) return undefined;
+
+    const merged = new MergedConfig();
+    for (const profile of layers) merged.apply(profile?.source as SourceFile, this.errors);
+    merged.apply(device.source, this.errors);
+
+    const vars = substitutionsFor(device.name, device.site.site.name, device.mac);
+    for (const { keyPath, segments, leaf } of merged.leaves()) {
+      const unknown = new Set<string>();
+      leaf.value = substitute(leaf.value, vars, unknown);
+      if (unknown.size > 0) {
+        this.errors.push({ ...leaf.origin, keyPath, message: unknownSubstitutionMessage(unknown) });
+      }
+      if (device.generation !== undefined) this.checkGeneration(device, segments, keyPath, leaf.origin);
+    }
+    const { config, provenance } = merged.build();
+    const { name, site, source, mac, expect, generation, network } = device;
+    return {
+      name,
+      site: site.site.name,
+      file: source.file,
+      mac,
+      address: device.address ?? network?.ip ?? "",
+      ...(expect && { expect }),
+      ...(generation && { generation }),
+      ...(network && { network }),
+      profiles: order,
+      config,
+      provenance,
+    };
+  }
+
+  /** A field the device's generation cannot take, reported in the device's file. */
+  private checkGeneration(device: DeviceFile, segments: string[], keyPath: string, origin: Origin): void {
+    const generationKey = device.generation === 1 ? "gen1" : "gen2";
+    const label = device.generation === 1 ? "generation 1" : `generation ${device.generation} (Gen2+)`;
+    let problem: string | undefined;
+    if (segments[0] === "raw") {
+      if (segments[1] !== generationKey)
+        problem = `raw.${segments[1]} keys do not apply to a ${label} device`;
+    } else {
+      const [section, field] = sectionAndField(segments);
+      const spec: SectionSpec = CATALOG[section];
+      if (spec.fields[field]?.[generationKey] === undefined) {
+        problem = `${section}.${field} is not available on a ${label} device`;
+      }
+    }
+    if (problem === undefined) return;
+    const stated = device.expect?.generation !== undefined ? "expect.generation" : "expect.model";
+    const inherited =
+      origin.file === device.source.file ? "" : `; it comes from ${origin.file}:${origin.line ?? "?"}`;
+    this.errors.push({
+      file: device.source.file,
+      keyPath,
+      line: origin.file === device.source.file ? origin.line : device.source.lineOf(stated),
+      message: `${problem} (${stated})${inherited}`,
+    });
+  }
+
+  private loadProfiles(): void {
+    const files = this.list("profiles")
+      .filter((entry) => entry.isFile() && entry.name.endsWith(".toml"))
+      .map((entry) => entry.name)
+      .sort();
+    for (const fileName of files) {
+      const name = fileName.slice(0, -".toml".length);
+      const source = this.read(`profiles/${fileName}`, "profile");
+      const extendsList = (source?.data.extends as string[] | undefined) ?? [];
+      this.profiles.set(name, { name, source, valid: source !== undefined, extends: extendsList });
+    }
+    for (const profile of this.profiles.values()) {
+      if (profile.source) this.checkProfileNames(profile.source, "extends", profile.extends);
+    }
+  }
+
+  private checkProfileNames(source: SourceFile, key: string, names: string[]): void {
+    for (const [i, name] of names.entries()) {
+      if (!this.profiles.has(name))
+        this.error(source, [key, String(i)], `unknown profile "${name}" (no profiles/${name}.toml)`);
+    }
+  }
+
+  /** Parses and schema-checks a file: undefined (errors recorded) when it cannot be used. */
+  private read(relative: string, kind: FileKind): SourceFile | undefined {
+    const parsed = parseSource(relative, fs.readFileSync(path.join(this.root, relative), "utf8"));
+    if (!("data" in parsed)) {
+      this.errors.push(parsed);
+      return undefined;
+    }
+    const schemaErrors = checkSchema(kind, parsed);
+    if (schemaErrors.length === 0) schemaErrors.push(...duplicateEntries(parsed));
+    this.errors.push(...schemaErrors);
+    return schemaErrors.length === 0 ? parsed : undefined;
+  }
+
+  private list(relative: string): fs.Dirent[] {
+    const dir = path.join(this.root, relative);
+    return fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }) : [];
+  }
+
+  private error(source: SourceFile, segments: string[], message: string): void {
+    this.errors.push({ file: source.file, ...locate(source, segments), message });
+  }
+}
+
+function isAddress(text: string): boolean {
+  return /^[\d.]+$/.test(text) ? isIPv4(text) : isHostname(text);
+}
+
+/** `["wifi", "sta", "ssid"]` → wifi.sta, ssid; `["switch", "0", "name"]` → switch, name. */
+function sectionAndField(segments: string[]): [SectionName, string] {
+  const [first = "", second = "", third = ""] = segments;
+  if (first in CATALOG) {
+    const spec: SectionSpec = CATALOG[first as SectionName];
+    return [first as SectionName, spec.kind === "table" ? second : third];
+  }
+  return [`${first}.${second}` as SectionName, third];
+}
+
+/** Two entries of one channel or named list with the same id or name, in one file. */
+function duplicateEntries(source: SourceFile): FleetError[] {
+  const errors: FleetError[] = [];
+  for (const [name, spec] of Object.entries(CATALOG) as [SectionName, SectionSpec][]) {
+    const list = source.data[name];
+    if (spec.kind === "table" || !Array.isArray(list)) continue;
+    const keyField = spec.kind === "channels" ? "id" : "name";
+    const seen = new Map<unknown, number>();
+    for (const [i, entry] of (list as Record<string, unknown>[]).entries()) {
+      const key = entry?.[keyField];
+      const first = seen.get(key);
+      if (first === undefined) {
+        seen.set(key, i);
+        continue;
+      }
+      const firstLine = source.lineOf(`${name}[${first}]`);
+      errors.push({
+        file: source.file,
+        ...locate(source, [name, String(i)]),
+        message: `duplicate ${name} ${keyField} ${JSON.stringify(key)}${firstLine ? ` (first at line ${firstLine})` : ""}`,
+      });
+    }
+  }
+  return errors;
+}

@@ -1,0 +1,15 @@
+// A device's generation from its model id, for files that state the model but not the
+// generation. Shelly's model ids carry it in their prefix: SH… Gen1 (SHSW-1, SHPLG-S, SHDM-2),
+// SN…/SP…/SA… Gen2 (Plus, Pro, Wall Display), S3… Gen3, S4… Gen4 (S4SW-001X8EU).
+import type { DeviceGeneration } from "./types";
+
+const PREFIXES: [RegExp, DeviceGeneration][] = [
+  [/^SH/, 1],
+  [/^S[NPA]/, 2],
+  [/^S3/, 3],
+  [/^S4/, 4],
+];
+
+export function generationOfModel(model: string): DeviceGeneration | undefined {
+  return PREFIXES.find(([prefix]) => prefix.test(model.toUpperCase()))?.[1];
+}

@@ -1,0 +1,75 @@
+import type { DeviceConfig, SecretRef } from "../providers/shelly/model/catalog";
+
+/** A mistake in the fleet files. Collected across the whole run, never thrown. */
+export interface FleetError {
+  /** Relative to the fleet root, with "/" separators. */
+  file: string;
+  /** Dotted key path (`mqtt.server`, `switch.0.name`, `profiles[1]`); "" for the whole file. */
+  keyPath: string;
+  line?: number;
+  message: string;
+}
+
+/** Where a merged value was written. */
+export interface Origin {
+  file: string;
+  line?: number;
+}
+
+export type DeviceGeneration = 1 | 2 | 3 | 4;
+
+export interface Expectation {
+  generation?: DeviceGeneration;
+  model?: string;
+}
+
+export interface NetworkSettings {
+  ip?: string;
+  hostname?: string;
+  aliases?: string[];
+}
+
+export interface SiteCredentials {
+  device_user?: string;
+  device_password?: SecretRef;
+}
+
+export interface Site {
+  name: string;
+  /** `devices/<site>/site.toml`, when the site has one. */
+  file?: string;
+  /** `stacks/Pulumi.<site>.yaml`, when it exists. */
+  stackFile?: string;
+  subnet?: string;
+  dhcpPool?: { start: string; end: string };
+  dhcpBackend?: "kea" | "dnsmasq";
+  credentials?: SiteCredentials;
+  /** Profiles applied to every device of the site, before the device's own. */
+  profiles: string[];
+}
+
+export interface DesiredDevice {
+  /** The file name without `.toml`. */
+  name: string;
+  site: string;
+  file: string;
+  /** 12 upper-case hex digits. */
+  mac: string;
+  /** How to reach the device: `address`, or `network.ip` when no address is given. */
+  address: string;
+  expect?: Expectation;
+  /** From `expect.generation`, or inferred from `expect.model`. */
+  generation?: DeviceGeneration;
+  network?: NetworkSettings;
+  /** Every profile merged into the device, in merge order (site defaults, extends, then its own). */
+  profiles: string[];
+  config: DeviceConfig;
+  /** Dotted key path of every merged value (and channel or named entry) → where it was written. */
+  provenance: Record<string, Origin>;
+}
+
+export interface Fleet {
+  sites: Site[];
+  devices: DesiredDevice[];
+  errors: FleetError[];
+}
