@@ -60,5 +60,9 @@ export function describeEngineFailure(err: unknown): { exitCode: number; message
     .commandResult;
   const code = result?.err?.exitCode ?? result?.code ?? 1;
   const stderr = result?.err?.stderr ?? result?.stderr;
-  return { exitCode: code > 0 ? code : 1, message: stderr?.trim().replace(/^error: /, "") || err.message };
+  const exitCode = code > 0 ? code : 1;
+  // The engine's own report is already on stdout; stderr holds only its closing error, if any.
+  const message =
+    stderr?.trim().replace(/^error: /, "") || `the engine failed (exit ${exitCode}); see its output above`;
+  return { exitCode, message };
 }

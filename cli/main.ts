@@ -2,6 +2,7 @@
 import type { Command } from "./command";
 import { print } from "./command";
 import { adoptCommand } from "./commands/adopt";
+import { demoCommand } from "./commands/demo";
 import { engineCommands } from "./commands/engine";
 import { explainCommand } from "./commands/explain";
 import { schemaCommand } from "./commands/schema";
@@ -11,7 +12,14 @@ import { describeEngineFailure } from "./engine";
 import { UsageError } from "./errors";
 
 /** Every subcommand, in the order `--help` lists them. Add new ones here. */
-const COMMANDS: Command[] = [...engineCommands, simCommand, adoptCommand, validateCommand, explainCommand, schemaCommand];
+const COMMANDS: Command[] = [
+  ...engineCommands,
+  simCommand,
+  adoptCommand,
+  validateCommand,
+  explainCommand,
+  schemaCommand,
+];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -89,16 +89,4 @@ export const engineCommands: Command[] = [
   engineCommand("destroy", "Remove the stack's resources from management", "", async (stack) => {
     await stack.destroy({ onOutput: print });
   }),
-  engineCommand(
-    "demo",
-    "Run the built-in demo: up, then a preview that must show no changes",
-    "",
-    async (stack) => {
-      print("== shelly-fleet demo: pulumi up\n");
-      await stack.up({ onOutput: print });
-      print("\n== shelly-fleet demo: pulumi preview --expect-no-changes\n");
-      await stack.preview({ onOutput: print, expectNoChanges: true });
-      print("\n== shelly-fleet demo: done; the stack is in sync\n");
-    },
-  ),
 ];
