@@ -260,6 +260,7 @@ class FleetLoader {
     }
   }
 
+  /** The value with its substitutions made; undefined (error recorded) when one is unknown. */
   private substituteTopLevel(
     source: SourceFile,
     key: string[],
@@ -269,8 +270,9 @@ class FleetLoader {
     if (value === undefined) return undefined;
     const unknown = new Set<string>();
     const result = substitute(value, vars, unknown) as string;
-    if (unknown.size > 0) this.error(source, key, unknownSubstitutionMessage(unknown));
-    return result;
+    if (unknown.size === 0) return result;
+    this.error(source, key, unknownSubstitutionMessage(unknown));
+    return undefined;
   }
 
   /** Reports each cycle in `extends` once, at the profile whose `extends` closes it. */
@@ -355,23 +357,23 @@ class FleetLoader {
     const label = device.generation === 1 ? "generation 1" : `generation ${device.generation} (Gen2+)`;
     let problem: string | undefined;
     if (segments[0] === "raw") {
-      if (segments[1] !== generationKey)
-        problem = `raw.${segments[1]} keys do not apply to a ${label} device`;
+      if (segments[1] !== generationKey) problem = `raw.${segments[1]} does not apply to a ${label} device`;
     } else {
       const [section, field] = sectionAndField(segments);
       const spec: SectionSpec = CATALOG[section];
-      if (spec.fields[field]?.[generationKey] === undefined) {
-        problem = `${section}.${field} is not available on a ${label} device`;
-      }
+      if (spec.fields[field]?.[generationKey] === undefined) problem = `not available on a ${label} device`;
     }
     if (problem === undefined) return;
-    const stated = device.expect?.generation !== undefined ? "expect.generation" : "expect.model";
+    const stated =
+      device.expect?.generation !== undefined
+        ? `expect.generation = ${device.expect.generation}`
+        : `expect.model = ${JSON.stringify(device.expect?.model)}`;
     const inherited =
-      origin.file === device.source.file ? "" : `; it comes from ${origin.file}:${origin.line ?? "?"}`;
+      origin.file === device.source.file ? "" : `; set in ${origin.file}:${origin.line ?? "?"}`;
     this.errors.push({
       file: device.source.file,
       keyPath,
-      line: origin.file === device.source.file ? origin.line : device.source.lineOf(stated),
+      line: origin.file === device.source.file ? origin.line : device.source.lineOf("expect"),
       message: `${problem} (${stated})${inherited}`,
     });
   }
