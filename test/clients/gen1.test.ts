@@ -1,4 +1,4 @@
-import { describe, expect, test } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import {
   Gen1Client,
   type Gen1ClientOptions,
@@ -8,6 +8,9 @@ import {
   ShellyTimeoutError,
 } from "../../providers/shelly/client";
 import { delay, fixture, type RecordedRequest, reset, sendJson, startServer } from "./support";
+
+// Every exchange here is on loopback; a hang is a bug, not a slow engine.
+vi.setConfig({ testTimeout: 10_000 });
 
 const settings = fixture("gen1-shelly1-settings.json");
 const actions = fixture("gen1-doc-settings-actions.json");

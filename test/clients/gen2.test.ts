@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { describe, expect, test } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import {
   Gen2Client,
   type Gen2ClientOptions,
@@ -20,6 +20,9 @@ import {
   sendJson,
   startServer,
 } from "./support";
+
+// Every exchange here is on loopback; a hang is a bug, not a slow engine.
+vi.setConfig({ testTimeout: 10_000 });
 
 const ID = "shellyplus1pm-aabbccddeeff";
 const status = fixture<{ sys: { cfg_rev: number } }>("gen2-plus1pm-Shelly.GetStatus.json");

@@ -1,4 +1,4 @@
-import { describe, expect, test } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import {
   connect,
   Gen1Client,
@@ -9,6 +9,9 @@ import {
   ShellyProtocolError,
 } from "../../providers/shelly/client";
 import { fixture, sendJson, startServer } from "./support";
+
+// Every exchange here is on loopback; a hang is a bug, not a slow engine.
+vi.setConfig({ testTimeout: 10_000 });
 
 /** A device that answers GET /shelly with a capture. */
 function shellyServer(capture: string) {
