@@ -85,9 +85,12 @@ function indexLines(text: string): Map<string, number> {
     }
     match = KEY_LINE.exec(line);
     if (match) {
-      const key = splitDottedKey(match[1] ?? "").join(".");
-      const path = table === "" ? key : `${table}.${key}`;
-      if (!index.has(path)) index.set(path, i + 1);
+      // A dotted key (`wifi.sta.ssid = ...`) also defines each of its tables on this line.
+      let path = table;
+      for (const part of splitDottedKey(match[1] ?? "")) {
+        path = path === "" ? part : `${path}.${part}`;
+        if (!index.has(path)) index.set(path, i + 1);
+      }
     }
   }
   return index;

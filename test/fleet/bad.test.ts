@@ -6,6 +6,7 @@ import { type FleetError, loadFleet } from "../../fleet";
 import { runCli } from "../support/cli";
 
 const BAD = path.join(__dirname, "bad");
+// biome-ignore lint/suspicious/noTemplateCurlyInString: the fleet files' own substitution syntax
 const KNOWN = "(known: ${device}, ${site}, ${mac}, ${mac_suffix}; write $${ for a literal ${)";
 const lamp = "devices/home/lamp.toml";
 const plug = "devices/home/plug.toml";
