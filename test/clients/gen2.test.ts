@@ -91,6 +91,48 @@ describe("Gen2Client calls", () => {
   });
 });
 
+describe("Gen2Client wrappers", () => {
+  test("send the wire method names with the documented params", async () => {
+    const fake = new FakeGen2Device({ id: ID, methods: {} });
+    const server = await startServer((request, response) => {
+      const frame = JSON.parse(request.body) as RpcFrame;
+      fake.frames.push(frame);
+      sendJson(response, { id: frame.id, src: ID, result: { rev: 7 } });
+    });
+    const client = new Gen2Client(server.host, fast);
+    const job = {
+      enable: true,
+      timespec: "0 34 17 * * SUN",
+      calls: [{ method: "Switch.Set", params: { id: 0, on: false } }],
+    };
+    const hook = { cid: 0, enable: true, event: "switch.on", name: "lamp", urls: ["http://10.0.0.2/on"] };
+    await client.scheduleCreate(job);
+    await client.scheduleUpdate({ id: 1, enable: false });
+    await client.scheduleDelete(1);
+    await client.webhookCreate(hook);
+    await client.webhookUpdate({ id: 2, urls: [] });
+    await client.webhookDelete(2);
+    await client.getConfig("WiFi");
+    await client.shellyReboot(3500);
+    await client.shellyUpdate({ stage: "stable" });
+    await client.shellySetProfile("cover");
+    await client.kvsSet("k", { a: 1 });
+    expect(fake.frames.map(({ method, params }) => ({ method, params }))).toEqual([
+      { method: "Schedule.Create", params: job },
+      { method: "Schedule.Update", params: { id: 1, enable: false } },
+      { method: "Schedule.Delete", params: { id: 1 } },
+      { method: "Webhook.Create", params: hook },
+      { method: "Webhook.Update", params: { id: 2, urls: [] } },
+      { method: "Webhook.Delete", params: { id: 2 } },
+      { method: "WiFi.GetConfig", params: undefined },
+      { method: "Shelly.Reboot", params: { delay_ms: 3500 } },
+      { method: "Shelly.Update", params: { stage: "stable" } },
+      { method: "Shelly.SetProfile", params: { name: "cover" } },
+      { method: "KVS.Set", params: { key: "k", value: { a: 1 } } },
+    ]);
+  });
+});
+
 describe("Gen2Client digest authentication", () => {
   test("one challenge, then the nonce is reused with nc 1, 2, 3", async () => {
     const { fake, server } = await device({ password: "tango" });

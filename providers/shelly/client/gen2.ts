@@ -20,6 +20,7 @@ import type {
   Gen2SysConfig,
   Gen2SysStatus,
   Gen2Webhook,
+  Gen2WebhookSpec,
   JsonObject,
   SetConfigResult,
 } from "./types";
@@ -300,12 +301,12 @@ export class Gen2Client {
     return this.read("Webhook.List");
   }
 
-  webhookCreate(hook: Omit<Gen2Webhook, "id">): Promise<{ id: number; rev: number }> {
-    return this.call("Webhook.Create", hook);
+  webhookCreate(hook: Gen2WebhookSpec): Promise<{ id: number; rev: number }> {
+    return this.call("Webhook.Create", { ...hook });
   }
 
-  webhookUpdate(hook: Partial<Gen2Webhook> & { id: number }): Promise<{ rev: number }> {
-    return this.call("Webhook.Update", hook);
+  webhookUpdate(hook: Partial<Gen2WebhookSpec> & { id: number }): Promise<{ rev: number }> {
+    return this.call("Webhook.Update", { ...hook });
   }
 
   webhookDelete(id: number): Promise<{ rev: number }> {

@@ -116,14 +116,22 @@ export interface Gen2ScheduleJob {
   calls: { method: string; params?: JsonObject }[];
 }
 
-/** A Webhook hook (API.md §3.4). */
-export interface Gen2Webhook extends JsonObject {
-  id: number;
+/** A Webhook hook as written by `Webhook.Create` (API.md §3.4); `Webhook.List` adds `id`. */
+export interface Gen2WebhookSpec {
   cid: number;
   enable: boolean;
+  /** `<component type>.<event>`, e.g. `switch.on`. */
   event: string;
   name: string | null;
   urls: string[];
+  ssl_ca?: string | null;
+  active_between?: string[] | null;
+  condition?: string | null;
+  repeat_period?: number;
+}
+
+export interface Gen2Webhook extends Gen2WebhookSpec {
+  id: number;
 }
 
 /** What `Shelly.CheckForUpdate` finds. */
