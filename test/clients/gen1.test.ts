@@ -82,6 +82,19 @@ describe("Gen1Client parameter encoding", () => {
       "/reboot",
     ]);
   });
+
+  test("call() writes any endpoint once, and retries it only when marked idempotent", async () => {
+    const server = await startServer((_request, response) => reset(response));
+    const client = new Gen1Client(server.host, fast);
+    await expect(client.call("/settings/white/0", { brightness: 40 })).rejects.toBeInstanceOf(
+      ShellyConnectionError,
+    );
+    expect(server.requests.map((r) => r.url)).toEqual(["/settings/white/0?brightness=40"]);
+    await expect(client.call("/settings/white/0", {}, { idempotent: true })).rejects.toBeInstanceOf(
+      ShellyConnectionError,
+    );
+    expect(server.requests).toHaveLength(3);
+  });
 });
 
 describe("Gen1Client HTTP Basic auth", () => {

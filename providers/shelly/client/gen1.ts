@@ -166,18 +166,29 @@ export class Gen1Client {
     await this.transport.withRetries(call, false, () => this.exchange("/reboot", call, false));
   }
 
-  private read<T extends JsonObject = JsonObject>(path: string): Promise<T> {
-    const call = `GET ${path}`;
-    return this.transport.withRetries(call, true, () => this.exchange(path, call)) as Promise<T>;
-  }
-
-  private write<T extends JsonObject = JsonObject>(path: string, params: Gen1Params): Promise<T> {
+  /**
+   * Any endpoint: `GET <path>?<params>`, answering its JSON document. The generic form behind the
+   * methods above, for callers that hold a path (a plan step). Retried only when `idempotent`.
+   */
+  call<T extends JsonObject = JsonObject>(
+    path: string,
+    params: Gen1Params = {},
+    options: { idempotent?: boolean } = {},
+  ): Promise<T> {
     const query = encodeQuery(params);
     // The call names the path only: the query may carry a WiFi key or a password.
     const call = `GET ${path}`;
-    return this.transport.withRetries(call, false, () =>
+    return this.transport.withRetries(call, options.idempotent ?? false, () =>
       this.exchange(query ? `${path}?${query}` : path, call),
     ) as Promise<T>;
+  }
+
+  private read<T extends JsonObject = JsonObject>(path: string): Promise<T> {
+    return this.call<T>(path, {}, { idempotent: true });
+  }
+
+  private write<T extends JsonObject = JsonObject>(path: string, params: Gen1Params): Promise<T> {
+    return this.call<T>(path, params);
   }
 
   private async exchange(pathAndQuery: string, call: string, expectJson = true): Promise<JsonObject> {
