@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the fleet files' own ${...} substitution syntax
 // The merge rules: layer order, tables by key, channels by id, named lists by name, removal,
 // provenance and substitutions; then a property test against a reference model.
 import { describe, expect, test } from "vitest";
