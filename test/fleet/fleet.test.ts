@@ -164,6 +164,17 @@ describe("shelly-fleet validate and explain", () => {
     expect(result.stdout).toMatch(/^name = "Hall light" +# devices\/demo\/hall-relay\.toml:17$/m);
   });
 
+  test("explain: a device whose files have errors is shown with them, exit 1", async () => {
+    const root = path.join(__dirname, "bad", "generation-field");
+    const result = await runCli(["explain", "lamp", "--root", root]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^topic_prefix = "shellies\/lamp" +# profiles\/gen2-services\.toml:3$/m);
+    expect(result.stderr.trimEnd().split("\n")).toEqual([
+      `${path.relative(process.cwd(), path.join(root, "devices/home/lamp.toml"))}:4: mqtt.topic_prefix: not available on a generation 1 device (expect.generation = 1); set in profiles/gen2-services.toml:3`,
+      `${path.relative(process.cwd(), path.join(root, "devices/home/lamp.toml"))}:8: input.0.name: not available on a generation 1 device (expect.generation = 1)`,
+    ]);
+  });
+
   test("explain: an unknown device is a usage error (exit 2)", async () => {
     const result = await runCli(["explain", "nowhere", "--root", REPO_ROOT]);
     expect(result.code).toBe(2);
