@@ -66,10 +66,10 @@ function gen1Write(client: Gen1Client, path: string, params: Record<string, unkn
       return client.setSettingsActions(p);
     case "/ota":
       return client.ota(p as { update?: boolean; beta?: boolean });
+    default:
+      // Raw keys may name other documented endpoints (/settings/white/0 on an RGBW2).
+      return client.call(path, p);
   }
-  return Promise.reject(
-    new Error(`no Gen1 write endpoint ${path} (raw keys must name a documented endpoint)`),
-  );
 }
 
 async function optionalList(call: () => Promise<JsonObject>): Promise<JsonObject | undefined> {
