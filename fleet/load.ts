@@ -219,7 +219,11 @@ class FleetLoader {
 
       device.address = this.substituteTopLevel(source, ["address"], device.address, vars);
       if (device.address !== undefined && !isAddress(device.address)) {
-        this.error(source, ["address"], `expected an IPv4 address or a host name; got "${device.address}"`);
+        this.error(
+          source,
+          ["address"],
+          `expected an IPv4 address or a host name, optionally with :port; got "${device.address}"`,
+        );
       }
       const network = device.network;
       if (network) {
@@ -424,8 +428,13 @@ class FleetLoader {
   }
 }
 
+/** `10.0.20.31`, `shelly-garage.lan`, either with `:port`, or a base URL `http://host[:port]`. */
 function isAddress(text: string): boolean {
-  return /^[\d.]+$/.test(text) ? isIPv4(text) : isHostname(text);
+  const match = /^(?:http:\/\/)?([^/:]+)(?::(\d{1,5}))?\/?$/.exec(text);
+  if (!match) return false;
+  const [, host = "", port] = match;
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) return false;
+  return /^[\d.]+$/.test(host) ? isIPv4(host) : isHostname(host);
 }
 
 /** `["wifi", "sta", "ssid"]` → wifi.sta, ssid; `["switch", "0", "name"]` → switch, name. */

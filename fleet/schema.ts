@@ -196,7 +196,7 @@ export function deviceSchema(): JsonSchema {
       address: {
         type: "string",
         minLength: 1,
-        description: "IP address or host name to reach the device; defaults to network.ip",
+        description: "IP address or host name (optionally :port) to reach the device; defaults to network.ip",
       },
       profiles: {
         $ref: "#/definitions/profileList",

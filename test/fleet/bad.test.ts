@@ -121,7 +121,7 @@ const CASES: Record<string, FleetError[]> = {
       file: plug,
       keyPath: "address",
       line: 2,
-      message: 'expected an IPv4 address or a host name; got "10.0.20.3000"',
+      message: 'expected an IPv4 address or a host name, optionally with :port; got "10.0.20.3000"',
     },
     {
       file: "devices/home/site.toml",
