@@ -69,6 +69,12 @@ export const demoCommand: Command = {
     }
     const captures = capturesByModel();
     const devices: SimDevice[] = [];
+    const stack = await openStack({ projectDir: PACKAGE_ROOT, stackName: site, program });
+    // The simulated devices take the site's login password, as real ones would have it.
+    const loginSecret = fleet.sites[0]?.credentials?.device_password?.secret;
+    const password = loginSecret
+      ? (await stack.getConfig(`shelly-fleet:secret.${loginSecret}`).catch(() => undefined))?.value
+      : undefined;
     try {
       step(`starting ${fleet.devices.length} simulated devices for site "${site}" (loopback only)`);
       for (const device of fleet.devices) {
@@ -84,13 +90,13 @@ export const demoCommand: Command = {
           host,
           port: Number(port ?? 80),
           mac: device.mac,
+          password,
           rebootMs: 500,
         });
         devices.push(sim);
         print(`  ${device.name.padEnd(16)} ${String(model).padEnd(16)} ${sim.address}  mac ${device.mac}\n`);
       }
 
-      const stack = await openStack({ projectDir: PACKAGE_ROOT, stackName: site, program });
       step("pulumi up: configure every device as its file says");
       await stack.up({ onOutput: print });
 

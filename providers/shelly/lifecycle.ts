@@ -3,11 +3,13 @@
 import { randomBytes } from "node:crypto";
 import type { DeviceConfig, Generation } from "./model/catalog";
 import {
+  type DeviceDocuments,
   fieldOfKey,
   flattenDesired,
   flattenLive,
   isSecretRef,
   type NamedIds,
+  readRaw,
   toDeviceConfig,
 } from "./model/normalize";
 import { jsonEqual } from "./model/values";
@@ -127,13 +129,28 @@ function loginPassword(inputs: ShellyDeviceInputs): string | undefined {
 }
 
 /** The managed keys' live values, shaped like the desired config; secrets keep their reference. */
-export function observe(desired: DeviceConfig, live: Map<string, unknown>): DeviceConfig {
+export function observe(
+  desired: DeviceConfig,
+  documents: DeviceDocuments,
+  namedIds: NamedIds = {},
+): DeviceConfig {
+  const live = flattenLive(documents, namedIds);
   const observed = new Map<string, unknown>();
   for (const [key, wanted] of flattenDesired(desired)) {
     if (isSecretRef(wanted) || key.startsWith("firmware.")) observed.set(key, wanted);
-    else if (live.has(key)) observed.set(key, live.get(key));
+    else if (key.startsWith("raw.")) {
+      // The other generation's raw keys do not apply to this device: keep them as written.
+      const value = key.startsWith(`raw.${documents.generation}.`) ? readRaw(documents, key) : wanted;
+      if (value !== undefined) observed.set(key, value);
+    } else if (live.has(key)) observed.set(key, live.get(key));
   }
-  return toDeviceConfig(observed);
+  const config = toDeviceConfig(observed);
+  // Gen1 action slots are found by event and channel; their name is only the file's label.
+  for (const action of config.action ?? []) {
+    const label = desired.action?.find((a) => a.event === action.event && (a.channel ?? 0) === action.channel);
+    if (label) action.name = label.name;
+  }
+  return config;
 }
 
 export async function read(id: string, props: ShellyDeviceOutputs): Promise<ShellyDeviceOutputs> {
@@ -146,7 +163,7 @@ export async function read(id: string, props: ShellyDeviceOutputs): Promise<Shel
       );
     }
     const documents = await session.readDocuments();
-    const observed = observe(props.desired, flattenLive(documents, props.namedIds));
+    const observed = observe(props.desired, documents, props.namedIds);
     return { ...props, observed, firmware: session.firmware };
   } finally {
     await session.close();

@@ -485,7 +485,8 @@ export const CATALOG = {
       urls: {
         type: { kind: "strings", maxItems: 5 },
         description: "URLs to call (at most 5)",
-        gen1: { attr: "urls", param: "urls[]" },
+        // The client sends a list as repeated `urls[]=`.
+        gen1: { attr: "urls", param: "urls" },
       },
     },
   },

@@ -257,7 +257,9 @@ function compare(
 
   const named = SECTIONS[section].kind === "named";
   const current = live.get(key);
-  if (current === undefined && !named && section !== "auth") {
+  // A key the device does not show is still writable when its component is there: firmware
+  // omits unset keys (a Pro 4PM without a location). Without the component it is a mistake.
+  if (current === undefined && !named && section !== "auth" && !hasComponent(documents, section, spec)) {
     errors.push(`${where}: ${key}: this device does not have that setting`);
     return undefined;
   }
@@ -274,6 +276,18 @@ function compare(
     entry,
     write: wanted,
   };
+}
+
+/** Whether the document a field lives in exists on the device. */
+function hasComponent(documents: DeviceDocuments, section: SectionName, spec: FieldSpec): boolean {
+  const sectionSpec = SECTIONS[section];
+  if (sectionSpec.kind === "channels") return true; // checked against the channel list above
+  if (documents.generation === "gen1") {
+    const top = spec.gen1?.attr.split(".")[0] ?? "";
+    return spec.gen1?.attr.includes(".") ? isObject(documents.settings[top]) : true;
+  }
+  const component = spec.gen2?.component ?? sectionSpec.gen2?.component;
+  return component !== undefined && documents.config[component] !== undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -392,7 +406,7 @@ function gen1ActionSteps(
     step.request = {
       kind: "gen1",
       path: "/settings/actions",
-      params: { index: Number(index), name: event, enabled: enabled as boolean, "urls[]": urls },
+      params: { index: Number(index), name: event, enabled: enabled as boolean, urls },
     };
     const liveUrls = value("urls", live);
     step.undo =
@@ -405,7 +419,7 @@ function gen1ActionSteps(
               index: Number(index),
               name: event,
               enabled: value("enabled", live) as boolean,
-              "urls[]": liveUrls as string[],
+              urls: liveUrls as string[],
             },
           };
     step.changes.push(...changes.filter((c) => c.entry === slot));
