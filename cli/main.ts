@@ -1,4 +1,6 @@
 // The `shelly-fleet` command: a registry of subcommands, each in cli/commands/.
+
+import { ShellyError } from "../providers/shelly/client/errors";
 import type { Command } from "./command";
 import { print } from "./command";
 import { adoptCommand } from "./commands/adopt";
@@ -19,6 +21,7 @@ const COMMANDS: Command[] = [
   validateCommand,
   explainCommand,
   schemaCommand,
+  demoCommand,
 ];
 
 function mainHelp(): string {
@@ -82,6 +85,10 @@ export async function run(argv: string[]): Promise<void> {
     if (engineFailure) {
       process.stderr.write(`shelly-fleet: ${engineFailure.message}\n`);
       process.exitCode = engineFailure.exitCode;
+    } else if (err instanceof ShellyError) {
+      // A device that does not answer, or refuses the password: the message names it and the call.
+      process.stderr.write(`shelly-fleet: ${err.message}\n`);
+      process.exitCode = 1;
     } else if (err instanceof UsageError) {
       process.stderr.write(`shelly-fleet: ${err.message}\n`);
       process.exitCode = err.exitCode;
