@@ -6,6 +6,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { DesiredDevice, FleetError, Site } from "./fleet";
 import { loadFleet, secretEnvName } from "./fleet";
+import { declareOpnsense } from "./providers/opnsense/program";
 import { isSecretRef } from "./providers/shelly/model/normalize";
 import { ShellyDevice } from "./providers/shelly/provider";
 
@@ -52,25 +53,33 @@ export default async function program(): Promise<Record<string, unknown>> {
     return digest;
   };
 
+  // OPNsense is managed only when the stack names a firewall: reservations before devices.
+  const opnsense = config.get("opnsense.url") ? declareOpnsense(site, fleet.devices) : undefined;
+
   const loginSecret = site.credentials?.device_password?.secret;
   const devices = fleet.devices.map((device: DesiredDevice) => {
     const names = [...secretNames(device.config), ...(loginSecret ? [loginSecret] : [])];
     const secretDigests = pulumi
       .all(Object.fromEntries(names.map((name) => [name, digestOf(name)])))
       .apply((all) => all as Record<string, string>);
-    return new ShellyDevice(device.name, {
-      name: device.name,
-      site: device.site,
-      mac: device.mac,
-      address: device.address,
-      desired: device.config,
-      loginSecret,
-      secretDigests: pulumi.secret(secretDigests),
-    });
+    return new ShellyDevice(
+      device.name,
+      {
+        name: device.name,
+        site: device.site,
+        mac: device.mac,
+        address: device.address,
+        desired: device.config,
+        loginSecret,
+        secretDigests: pulumi.secret(secretDigests),
+      },
+      { dependsOn: opnsense?.reservations.get(device.name) },
+    );
   });
 
   return {
     site: siteName,
+    ...(opnsense && { opnsenseBackups: opnsense.backups }),
     devices: Object.fromEntries(
       devices.map((resource, i) => [
         fleet.devices[i]?.name,

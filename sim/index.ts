@@ -2,6 +2,14 @@
 
 export { type ControlServer, startControlServer } from "./control";
 export { Fleet, type FleetGroup, type FleetSpec, FleetSpecError, loadFleetSpec, startFleet } from "./fleet";
+export {
+  type OpnsenseFaults,
+  type OpnsenseService,
+  OpnsenseSim,
+  type OpnsenseSimOptions,
+  type RowFormat,
+  startOpnsense,
+} from "./opnsense/server";
 export { type Capture, CaptureError, loadCapture } from "./shelly/capture";
 export { DEFAULT_PASSWORD, type DeviceOptions, SimDevice, startDevice } from "./shelly/device";
 export { type AuthMode, digestHa1, digestResponse, RPC_HA2, sha256Hex } from "./shelly/digest";

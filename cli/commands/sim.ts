@@ -2,22 +2,27 @@
 import { parseArgs } from "node:util";
 import { startControlServer } from "../../sim/control";
 import { type FleetSpec, FleetSpecError, loadFleetSpec, startFleet } from "../../sim/fleet";
+import { type OpnsenseSim, startOpnsense } from "../../sim/opnsense/server";
 import { CaptureError } from "../../sim/shelly/capture";
 import { type Command, print } from "../command";
 import { UsageError } from "../errors";
 
-const help = `Usage: shelly-fleet sim --from DIR [--from DIR ...] | --fleet FILE [options]
+const help = `Usage: shelly-fleet sim [--from DIR [--from DIR ...] | --fleet FILE] [--opnsense] [options]
 
-Start simulated Shelly devices (Gen1 and Gen2+) on loopback, seeded from captured responses.
-Prints one JSON line per device (address, mac, model, gen, id, control) and runs until
-SIGINT or SIGTERM. sim/README.md describes capture directories, the fleet spec and the
-control API.
+Start simulated Shelly devices (Gen1 and Gen2+) on loopback, seeded from captured responses,
+and/or a simulated OPNsense API. Prints one JSON line per device (address, mac, model, gen,
+id, control), one line {"opnsense": true, "address", "key", "secret"} for OPNsense, and runs
+until SIGINT or SIGTERM. sim/README.md describes capture directories, the fleet spec, the
+control API and the OPNsense simulator.
 
 Options:
       --from DIR            one device from a capture directory (repeatable), e.g. sim/devices/gen2-pro4pm
       --fleet FILE          devices from a fleet spec (JSON: models, counts, auth, latency, faults)
       --password PASS       turn auth on for the --from devices with this password
       --control-port PORT   port of the control API (default: any free port)
+      --opnsense            also start a simulated OPNsense API (Kea, dnsmasq, aliases, backups)
+      --opnsense-subnet CIDR  a Kea DHCPv4 subnet it starts with (repeatable)
+      --opnsense-rows FORMAT  search rows as "modern" (25.7+, default) or "legacy" (<= 25.1)
   -h, --help                show this help
 `;
 
@@ -34,6 +39,9 @@ export const simCommand: Command = {
         fleet: { type: "string" },
         password: { type: "string" },
         "control-port": { type: "string" },
+        opnsense: { type: "boolean", default: false },
+        "opnsense-subnet": { type: "string", multiple: true, default: [] },
+        "opnsense-rows": { type: "string", default: "modern" },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -42,14 +50,27 @@ export const simCommand: Command = {
       return 0;
     }
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-    if (values.from.length > 0 === (values.fleet !== undefined)) {
-      throw new UsageError("give either --from DIR (repeatable) or --fleet FILE");
+    const withDevices = values.from.length > 0 || values.fleet !== undefined;
+    if (values.from.length > 0 && values.fleet !== undefined) {
+      throw new UsageError("give either --from DIR (repeatable) or --fleet FILE, not both");
     }
+    if (!withDevices && !values.opnsense) {
+      throw new UsageError("give --from DIR (repeatable), --fleet FILE or --opnsense");
+    }
+    const rowFormat = values["opnsense-rows"];
+    if (rowFormat !== "modern" && rowFormat !== "legacy") {
+      throw new UsageError(`--opnsense-rows expects "modern" or "legacy", got "${rowFormat}"`);
+    }
+    const subnets = values["opnsense-subnet"];
+    const badSubnet = subnets.find((cidr) => !/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(cidr));
+    if (badSubnet !== undefined)
+      throw new UsageError(`--opnsense-subnet expects a CIDR such as 10.0.30.0/24, got "${badSubnet}"`);
     const controlPort = values["control-port"] === undefined ? 0 : Number(values["control-port"]);
     if (!Number.isInteger(controlPort) || controlPort < 0 || controlPort > 65535) {
       throw new UsageError(`--control-port expects a port number, got "${values["control-port"]}"`);
     }
     let fleet: Awaited<ReturnType<typeof startFleet>>;
+    let opnsense: OpnsenseSim | undefined;
     try {
       const spec: FleetSpec =
         values.fleet !== undefined
@@ -61,6 +82,9 @@ export const simCommand: Command = {
               })),
             };
       fleet = await startFleet(spec);
+      if (values.opnsense) {
+        opnsense = await startOpnsense({ rowFormat, keaSubnets: subnets.map((subnet) => ({ subnet })) });
+      }
     } catch (err) {
       if (err instanceof CaptureError || err instanceof FleetSpecError) throw new UsageError(err.message);
       const code = (err as NodeJS.ErrnoException).code;
@@ -73,6 +97,10 @@ export const simCommand: Command = {
     const line = (device: (typeof fleet.devices)[number]) =>
       `${JSON.stringify({ ...device.describe(), control: `${control.url}/devices/${encodeURIComponent(device.id)}` })}\n`;
     print(fleet.devices.map(line).join(""));
+    if (opnsense) {
+      const { address, key, secret } = opnsense;
+      print(`${JSON.stringify({ opnsense: true, address, key, secret })}\n`);
+    }
     // A device provisioned out of AP mode answers elsewhere: say where.
     for (const device of fleet.devices) device.on("moved", () => print(line(device)));
 
@@ -80,7 +108,7 @@ export const simCommand: Command = {
       process.once("SIGINT", () => resolve());
       process.once("SIGTERM", () => resolve());
     });
-    await Promise.all([fleet.close(), control.close()]);
+    await Promise.all([fleet.close(), control.close(), opnsense?.close()]);
     return 0;
   },
 };

@@ -1,0 +1,311 @@
+// Typed calls for the objects shelly-fleet manages: Kea DHCPv4 reservations, dnsmasq DHCP hosts,
+// firewall aliases, service reconfigure and status, and the config backup. Search rows of both
+// formats (≤25.1 display text, 25.7+ raw values) come out in one normalized shape (API.md §2.4).
+import { OpnsenseHttpError, OpnsenseNotFoundError, OpnsenseValidationError } from "./errors";
+import { type OpnsenseConnection, OpnsenseHttp, type OpnsenseTransportOptions } from "./http";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export type DhcpService = "kea" | "dnsmasq";
+export type ReconfigurableService = DhcpService | "alias";
+export type ServiceStatus = "running" | "stopped" | "disabled" | "unknown";
+
+export interface KeaSubnet {
+  uuid: string;
+  subnet: string;
+}
+
+export interface KeaReservation {
+  uuid: string;
+  /** The subnet's uuid (resolved from its CIDR on ≤25.1 rows). */
+  subnet: string;
+  ip: string;
+  /** As stored: OPNsense keeps the spelling it was sent. */
+  mac: string;
+  hostname: string;
+  description: string;
+}
+
+export interface DnsmasqHost {
+  uuid: string;
+  hostname: string;
+  ips: string[];
+  macs: string[];
+  description: string;
+}
+
+export interface FirewallAliasItem {
+  uuid: string;
+  name: string;
+  type: string;
+  enabled: boolean;
+  content: string[];
+  description: string;
+}
+
+type Row = Record<string, unknown>;
+type OptionMap = Record<string, { value?: unknown; selected?: unknown }>;
+
+const str = (value: unknown): string => (value === undefined || value === null ? "" : String(value));
+const list = (value: unknown): string[] =>
+  str(value)
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+
+/** The selected keys of an option map (`get_*` answers), without the `""` of an empty list. */
+export function selectedKeys(value: unknown): string[] {
+  if (typeof value === "string") return value === "" ? [] : [value];
+  if (!value || typeof value !== "object") return [];
+  return Object.entries(value as OptionMap)
+    .filter(
+      ([key, option]) =>
+        key !== "" && (option?.selected === 1 || option?.selected === "1" || option?.selected === true),
+    )
+    .map(([key]) => key);
+}
+
+const SERVICE_PREFIX: Record<ReconfigurableService, string> = {
+  kea: "kea/service",
+  dnsmasq: "dnsmasq/service",
+  alias: "firewall/alias",
+};
+
+export class OpnsenseClient {
+  readonly http: OpnsenseHttp;
+
+  constructor(connection: OpnsenseConnection, options: OpnsenseTransportOptions = {}) {
+    this.http = new OpnsenseHttp(connection, options);
+  }
+
+  get url(): string {
+    return this.http.url;
+  }
+
+  private async search(command: string): Promise<Row[]> {
+    const body = (await this.http.json("POST", command, {
+      body: { current: 1, rowCount: -1, sort: {}, searchPhrase: "" },
+      read: true,
+    })) as { rows?: unknown };
+    if (!Array.isArray(body.rows)) {
+      throw new OpnsenseHttpError(200, "the search answer has no rows", {
+        url: this.url,
+        call: `POST ${command}`,
+      });
+    }
+    return body.rows as Row[];
+  }
+
+  /**
+   * add/set/del: success and failure both arrive as HTTP 200 (API.md §2.3). Returns the new uuid of an add.
+   */
+  private async mutate(command: string, object: string, body: unknown): Promise<string | undefined> {
+    const context = { url: this.url, call: `POST ${command}` };
+    const answer = (await this.http.json("POST", command, { body, read: false })) as {
+      result?: unknown;
+      uuid?: unknown;
+      validations?: Record<string, string | string[]>;
+    };
+    switch (answer.result) {
+      case "saved":
+      case "deleted":
+        return typeof answer.uuid === "string" ? answer.uuid : undefined;
+      case "failed": {
+        const validations = Object.fromEntries(
+          Object.entries(answer.validations ?? {}).map(([key, messages]) => [
+            key.slice(key.indexOf(".") + 1),
+            Array.isArray(messages) ? messages.map(str) : [str(messages)],
+          ]),
+        );
+        throw new OpnsenseValidationError(object, validations, context);
+      }
+      case "not found":
+        throw new OpnsenseNotFoundError(`the ${object} does not exist`, context);
+      default:
+        throw new OpnsenseHttpError(200, `unexpected result ${JSON.stringify(answer.result)}`, context);
+    }
+  }
+
+  // --- Kea DHCPv4 ------------------------------------------------------------------------------
+
+  async keaSubnets(): Promise<KeaSubnet[]> {
+    const rows = await this.search("kea/dhcpv4/search_subnet");
+    return rows.map((row) => ({ uuid: str(row.uuid), subnet: str(row.subnet) }));
+  }
+
+  async keaReservations(): Promise<KeaReservation[]> {
+    const [rows, subnets] = await Promise.all([
+      this.search("kea/dhcpv4/search_reservation"),
+      this.keaSubnets(),
+    ]);
+    const byCidr = new Map(subnets.map((s) => [s.subnet, s.uuid]));
+    return rows.map((row) => {
+      const subnet = str(row.subnet);
+      return {
+        uuid: str(row.uuid),
+        // 25.7+ rows hold the relation's uuid; ≤25.1 rows its display text, the CIDR.
+        subnet: UUID.test(subnet) ? subnet : (byCidr.get(subnet) ?? ""),
+        ip: str(row.ip_address),
+        mac: str(row.hw_address),
+        hostname: str(row.hostname),
+        description: str(row.description),
+      };
+    });
+  }
+
+  /** Creates with `set_reservation/<uuid>` when `uuid` is given (upsert), else `add_reservation`. */
+  async putKeaReservation(reservation: Omit<KeaReservation, "uuid">, uuid?: string): Promise<string> {
+    const body = {
+      reservation: {
+        subnet: reservation.subnet,
+        ip_address: reservation.ip,
+        hw_address: reservation.mac,
+        hostname: reservation.hostname,
+        description: reservation.description,
+      },
+    };
+    if (uuid !== undefined) {
+      await this.mutate(`kea/dhcpv4/set_reservation/${uuid}`, "reservation", body);
+      return uuid;
+    }
+    const created = await this.mutate("kea/dhcpv4/add_reservation", "reservation", body);
+    if (!created)
+      throw new OpnsenseHttpError(200, "add answered without a uuid", {
+        url: this.url,
+        call: "POST kea/dhcpv4/add_reservation",
+      });
+    return created;
+  }
+
+  async deleteKeaReservation(uuid: string): Promise<void> {
+    await this.mutate(`kea/dhcpv4/del_reservation/${uuid}`, "reservation", {});
+  }
+
+  // --- dnsmasq hosts ---------------------------------------------------------------------------
+
+  async dnsmasqHosts(): Promise<DnsmasqHost[]> {
+    const rows = await this.search("dnsmasq/settings/search_host");
+    return rows.map((row) => ({
+      uuid: str(row.uuid),
+      hostname: str(row.host),
+      ips: list(row.ip),
+      macs: list(row.hwaddr),
+      description: str(row.descr),
+    }));
+  }
+
+  async putDnsmasqHost(host: Omit<DnsmasqHost, "uuid">, uuid?: string): Promise<string> {
+    const body = {
+      host: {
+        host: host.hostname,
+        ip: host.ips.join(","),
+        hwaddr: host.macs.join(","),
+        descr: host.description,
+      },
+    };
+    if (uuid !== undefined) {
+      await this.mutate(`dnsmasq/settings/set_host/${uuid}`, "host", body);
+      return uuid;
+    }
+    const created = await this.mutate("dnsmasq/settings/add_host", "host", body);
+    if (!created)
+      throw new OpnsenseHttpError(200, "add answered without a uuid", {
+        url: this.url,
+        call: "POST dnsmasq/settings/add_host",
+      });
+    return created;
+  }
+
+  async deleteDnsmasqHost(uuid: string): Promise<void> {
+    await this.mutate(`dnsmasq/settings/del_host/${uuid}`, "host", {});
+  }
+
+  // --- firewall aliases ------------------------------------------------------------------------
+
+  /** Exact name match; undefined when there is no such alias. */
+  async aliasUuid(name: string): Promise<string | undefined> {
+    const body = await this.http.json("GET", `firewall/alias/get_alias_u_u_i_d/${encodeURIComponent(name)}`, {
+      read: true,
+    });
+    const uuid = (body as { uuid?: unknown }).uuid;
+    return typeof uuid === "string" && uuid !== "" ? uuid : undefined;
+  }
+
+  /** Ask `aliasUuid` first: on ≤26.1 an unknown uuid is an HTTP 500 (API.md §6.5). */
+  async alias(uuid: string): Promise<FirewallAliasItem | undefined> {
+    const body = (await this.http.json("GET", `firewall/alias/get_item/${uuid}`, { read: true })) as {
+      alias?: Record<string, unknown>;
+    };
+    const alias = body.alias;
+    if (!alias || alias.name === undefined) return undefined;
+    return {
+      uuid,
+      name: str(alias.name),
+      type: selectedKeys(alias.type)[0] ?? "",
+      enabled: str(alias.enabled) === "1",
+      content: selectedKeys(alias.content),
+      description: str(alias.description),
+    };
+  }
+
+  async putAlias(alias: Omit<FirewallAliasItem, "uuid">, uuid?: string): Promise<string> {
+    const body = {
+      alias: {
+        enabled: alias.enabled ? "1" : "0",
+        name: alias.name,
+        type: alias.type,
+        content: alias.content.join("\n"),
+        description: alias.description,
+      },
+    };
+    if (uuid !== undefined) {
+      await this.mutate(`firewall/alias/set_item/${uuid}`, "alias", body);
+      return uuid;
+    }
+    const created = await this.mutate("firewall/alias/add_item", "alias", body);
+    if (!created)
+      throw new OpnsenseHttpError(200, "add answered without a uuid", {
+        url: this.url,
+        call: "POST firewall/alias/add_item",
+      });
+    return created;
+  }
+
+  async deleteAlias(uuid: string): Promise<void> {
+    await this.mutate(`firewall/alias/del_item/${uuid}`, "alias", {});
+  }
+
+  // --- services and backups --------------------------------------------------------------------
+
+  /** `{"status":"ok"}` means the request ran, not that the service came up: check `serviceStatus`. */
+  async reconfigure(service: ReconfigurableService): Promise<void> {
+    const command = `${SERVICE_PREFIX[service]}/reconfigure`;
+    const body = (await this.http.json("POST", command, { body: {}, read: false })) as { status?: unknown };
+    if (str(body.status).toLowerCase() !== "ok") {
+      throw new OpnsenseHttpError(200, `reconfigure answered status ${JSON.stringify(body.status)}`, {
+        url: this.url,
+        call: `POST ${command}`,
+      });
+    }
+  }
+
+  async serviceStatus(service: DhcpService): Promise<ServiceStatus> {
+    const body = (await this.http.json("GET", `${SERVICE_PREFIX[service]}/status`, { read: true })) as {
+      status?: unknown;
+    };
+    const status = str(body.status);
+    return (["running", "stopped", "disabled"].includes(status) ? status : "unknown") as ServiceStatus;
+  }
+
+  /** The whole config.xml as it is now (it holds password hashes and keys: store it privately). */
+  async downloadConfig(): Promise<string> {
+    const response = await this.http.call("GET", "core/backup/download/this", { read: true });
+    if (!response.text.includes("<opnsense")) {
+      throw new OpnsenseHttpError(200, "the backup download is not a config.xml", {
+        url: this.url,
+        call: "GET core/backup/download/this",
+      });
+    }
+    return response.text;
+  }
+}

@@ -1,0 +1,4 @@
+// The OPNsense API client: HTTP only, no Pulumi, no fleet files.
+export * from "./client";
+export * from "./errors";
+export { type OpnsenseConnection, OpnsenseHttp, type OpnsenseTransportOptions, tlsOptions } from "./http";
