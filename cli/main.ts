@@ -5,8 +5,10 @@ import type { Command } from "./command";
 import { print } from "./command";
 import { adoptCommand } from "./commands/adopt";
 import { demoCommand } from "./commands/demo";
+import { diffCommand } from "./commands/diff";
 import { engineCommands } from "./commands/engine";
 import { explainCommand } from "./commands/explain";
+import { prCommentCommand } from "./commands/pr-comment";
 import { schemaCommand } from "./commands/schema";
 import { simCommand } from "./commands/sim";
 import { validateCommand } from "./commands/validate";
@@ -21,6 +23,8 @@ const COMMANDS: Command[] = [
   validateCommand,
   explainCommand,
   schemaCommand,
+  diffCommand,
+  prCommentCommand,
   demoCommand,
 ];
 

@@ -25,12 +25,36 @@ export interface LoadOptions {
   root: string;
   /** Load only this site (devices/<site>/); profiles are always all checked. */
   site?: string;
+  /** Where the files come from; default: the disk under `root`. `shelly-fleet diff` reads a git commit. */
+  files?: FleetFiles;
+}
+
+/** Read access to a fleet's files, by path relative to its root ("/" separators). */
+export interface FleetFiles {
+  exists(relative: string): boolean;
+  read(relative: string): string;
+  /** A directory's entries; empty when it does not exist. */
+  list(relative: string): { name: string; isFile: boolean; isDirectory: boolean }[];
+}
+
+export function diskFiles(root: string): FleetFiles {
+  return {
+    exists: (relative) => fs.existsSync(path.join(root, relative)),
+    read: (relative) => fs.readFileSync(path.join(root, relative), "utf8"),
+    list(relative) {
+      const dir = path.join(root, relative);
+      if (!fs.existsSync(dir)) return [];
+      return fs
+        .readdirSync(dir, { withFileTypes: true })
+        .map((entry) => ({ name: entry.name, isFile: entry.isFile(), isDirectory: entry.isDirectory() }));
+    },
+  };
 }
 
 export const SITE_FILE = "site.toml";
 
 export function loadFleet(options: LoadOptions): Fleet {
-  const loader = new FleetLoader(options.root);
+  const loader = new FleetLoader(options.files ?? diskFiles(options.root));
   const siteNames = options.site === undefined ? loader.siteNames() : [options.site];
   const sites = siteNames.map((name) => loader.loadSite(name));
   loader.checkProfileGraph();
@@ -42,7 +66,7 @@ export function loadFleet(options: LoadOptions): Fleet {
 
 /** The sites of a fleet: the directories under devices/. */
 export function listSites(root: string): string[] {
-  return new FleetLoader(root).siteNames();
+  return new FleetLoader(diskFiles(root)).siteNames();
 }
 
 interface Profile {
@@ -78,13 +102,13 @@ class FleetLoader {
   private readonly errors: FleetError[] = [];
   private readonly profiles = new Map<string, Profile>();
 
-  constructor(private readonly root: string) {
+  constructor(private readonly files: FleetFiles) {
     this.loadProfiles();
   }
 
   siteNames(): string[] {
     return this.list("devices")
-      .filter((entry) => entry.isDirectory())
+      .filter((entry) => entry.isDirectory)
       .map((entry) => entry.name)
       .sort();
   }
@@ -107,9 +131,9 @@ class FleetLoader {
     const site: Site = {
       name,
       profiles: [],
-      ...(fs.existsSync(path.join(this.root, stackFile)) && { stackFile }),
+      ...(this.files.exists(stackFile) && { stackFile }),
     };
-    if (!fs.existsSync(path.join(this.root, relative))) return { site, valid: true };
+    if (!this.files.exists(relative)) return { site, valid: true };
     site.file = relative;
     const source = this.read(relative, "site");
     if (source === undefined) return { site, valid: false };
@@ -145,7 +169,7 @@ class FleetLoader {
 
   loadDevices(site: LoadedSite): DeviceFile[] {
     return this.list(`devices/${site.site.name}`)
-      .filter((entry) => entry.isFile() && entry.name.endsWith(".toml") && entry.name !== SITE_FILE)
+      .filter((entry) => entry.isFile && entry.name.endsWith(".toml") && entry.name !== SITE_FILE)
       .map((entry) => entry.name)
       .sort()
       .flatMap((fileName) => this.loadDevice(site, fileName) ?? []);
@@ -384,7 +408,7 @@ class FleetLoader {
 
   private loadProfiles(): void {
     const files = this.list("profiles")
-      .filter((entry) => entry.isFile() && entry.name.endsWith(".toml"))
+      .filter((entry) => entry.isFile && entry.name.endsWith(".toml"))
       .map((entry) => entry.name)
       .sort();
     for (const fileName of files) {
@@ -407,7 +431,7 @@ class FleetLoader {
 
   /** Parses and schema-checks a file: undefined (errors recorded) when it cannot be used. */
   private read(relative: string, kind: FileKind): SourceFile | undefined {
-    const parsed = parseSource(relative, fs.readFileSync(path.join(this.root, relative), "utf8"));
+    const parsed = parseSource(relative, this.files.read(relative));
     if (!("data" in parsed)) {
       this.errors.push(parsed);
       return undefined;
@@ -418,9 +442,8 @@ class FleetLoader {
     return schemaErrors.length === 0 ? parsed : undefined;
   }
 
-  private list(relative: string): fs.Dirent[] {
-    const dir = path.join(this.root, relative);
-    return fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }) : [];
+  private list(relative: string): ReturnType<FleetFiles["list"]> {
+    return this.files.list(relative);
   }
 
   private error(source: SourceFile, segments: string[], message: string): void {

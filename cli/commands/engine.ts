@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import type { Stack } from "@pulumi/pulumi/automation";
 import program from "../../index";
+import { PreviewDigestBuilder } from "../../review/preview-json";
 import { type Command, print } from "../command";
 import { openStack, PACKAGE_ROOT } from "../engine";
 import { UsageError } from "../errors";
@@ -30,7 +31,7 @@ function engineCommand(
   name: string,
   summary: string,
   extraHelp: string,
-  act: (stack: Stack, flags: { expectNoChanges: boolean }) => Promise<void>,
+  act: (stack: Stack, flags: { expectNoChanges: boolean; json: boolean }) => Promise<void>,
 ): Command {
   const help = `Usage: shelly-fleet ${name} [options]\n\n${summary}.\n\n${OPTIONS_HELP}\n${extraHelp}`;
   return {
@@ -47,6 +48,7 @@ function engineCommand(
           config: { type: "string", short: "c", multiple: true, default: [] },
           secret: { type: "string", multiple: true, default: [] },
           "expect-no-changes": { type: "boolean", default: false },
+          json: { type: "boolean", default: false },
           help: { type: "boolean", short: "h", default: false },
         },
       });
@@ -58,6 +60,7 @@ function engineCommand(
       if (values["expect-no-changes"] && name !== "preview") {
         throw new UsageError("--expect-no-changes applies to preview only");
       }
+      if (values.json && name !== "preview") throw new UsageError("--json applies to preview only");
       const stack = await openStack({
         projectDir: path.resolve(values.dir ?? PACKAGE_ROOT),
         stackName: values.stack,
@@ -65,7 +68,7 @@ function engineCommand(
         config: parseConfig(values.config),
         secrets: parseConfig(values.secret, "--secret"),
       });
-      await act(stack, { expectNoChanges: values["expect-no-changes"] });
+      await act(stack, { expectNoChanges: values["expect-no-changes"], json: values.json });
       return 0;
     },
   };
@@ -75,9 +78,21 @@ export const engineCommands: Command[] = [
   engineCommand(
     "preview",
     "Show what `up` would change",
-    "      --expect-no-changes   exit non-zero (7) if there is anything to change\n",
-    async (stack, { expectNoChanges }) => {
-      await stack.preview({ onOutput: print, expectNoChanges, diff: true });
+    "      --expect-no-changes   exit non-zero (7) if there is anything to change\n" +
+      "      --json                print `pulumi preview --json`'s document instead of the text\n",
+    async (stack, { expectNoChanges, json }) => {
+      if (!json) {
+        await stack.preview({ onOutput: print, expectNoChanges, diff: true });
+        return;
+      }
+      // The document is printed even when the preview fails (drift under --expect-no-changes,
+      // an engine error): its steps and diagnostics say why.
+      const digest = new PreviewDigestBuilder();
+      try {
+        await stack.preview({ expectNoChanges, onEvent: digest.onEvent });
+      } finally {
+        print(`${JSON.stringify(digest.digest(), null, 2)}\n`);
+      }
     },
   ),
   engineCommand("up", "Apply the changes", "", async (stack) => {

@@ -1,0 +1,50 @@
+// `shelly-fleet pr-comment`: the pull-request comment from `preview --json` documents.
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { analyzePreview, readPreviewFile } from "../../review/preview-changes";
+import { GITHUB_COMMENT_LIMIT, renderPreviewComment } from "../../review/render";
+import { type Command, print } from "../command";
+import { UsageError } from "../errors";
+
+const HELP = `Usage: shelly-fleet pr-comment --preview FILE [--preview FILE ...]
+
+Turn \`shelly-fleet preview --json\` (or \`pulumi preview --json\`) documents, one per stack,
+into a markdown pull-request comment: a summary per stack (devices, DHCP reservations and
+aliases to change; reboots expected; risk classes: network, auth, firmware; stack config
+changes), then each resource's field changes. Secrets show as [secret]. The comment fits
+GitHub's ${GITHUB_COMMENT_LIMIT.toLocaleString("en")}-character limit: the summaries are kept, details that do
+not fit are counted. Its first line is a marker the workflow uses to update the comment.
+
+Options:
+  -p, --preview FILE   a preview document (repeatable: one per stack); a document without
+                       changes names no stack, so its file name (less .json) is used
+  -h, --help           show this help
+`;
+
+export const prCommentCommand: Command = {
+  name: "pr-comment",
+  summary: "Render preview --json documents as a pull-request comment (markdown)",
+  help: HELP,
+  async run(argv) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        preview: { type: "string", short: "p", multiple: true, default: [] },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+    if (values.help) {
+      print(HELP);
+      return 0;
+    }
+    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    if (values.preview.length === 0) throw new UsageError("pr-comment needs --preview FILE");
+    // A preview without changes names no stack: the file name does (`<stack>.json` in CI).
+    const previews = values.preview.map((file) =>
+      analyzePreview(readPreviewFile(file), path.basename(file, ".json")),
+    );
+    print(renderPreviewComment(previews));
+    return 0;
+  },
+};

@@ -1,0 +1,235 @@
+// Text, markdown and JSON for reviewers: `shelly-fleet diff` and the pull-request comment.
+import type { DeviceDiff, FleetDiff } from "./config-diff";
+import { type FieldChange, maskedValue, RISK_CLASSES, type RiskClass, showValue } from "./fields";
+import type { ChangeOp, ResourceChange, ResourceKind, StackPreview } from "./preview-changes";
+
+/** GitHub rejects a comment body longer than this. */
+export const GITHUB_COMMENT_LIMIT = 65_536;
+/** The first line of our pull-request comment: how the workflow finds it to update it. */
+export const PREVIEW_COMMENT_MARKER = "<!-- shelly-fleet-preview -->";
+
+const RISK_LABELS: Record<RiskClass, string> = {
+  network: "network (WiFi, IP, address)",
+  auth: "auth",
+  firmware: "firmware",
+};
+
+function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+/** Markdown table cells: no pipes or newlines from values. */
+function cell(text: string): string {
+  return text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+}
+
+function code(text: string): string {
+  return text === "" ? "" : `\`${text.replace(/`/g, "'")}\``;
+}
+
+// ---------------------------------------------------------------------------------------------
+// `shelly-fleet diff`
+
+export interface DiffRange {
+  base: string;
+  head: string;
+}
+
+const DIFF_SIGNS: Record<DeviceDiff["kind"], string> = {
+  added: "+",
+  removed: "-",
+  renamed: ">",
+  changed: "~",
+};
+
+function diffCountsLine(diff: FleetDiff): string {
+  const { changed, added, removed, renamed } = diff.counts;
+  if (diff.devices.length === 0) return "no device changes";
+  return [
+    changed && `${plural(changed, "device")} changed`,
+    added && `${added} added`,
+    removed && `${removed} removed`,
+    renamed && `${renamed} renamed`,
+  ]
+    .filter(Boolean)
+    .join(", ");
+}
+
+function deviceTitle(device: DeviceDiff): string {
+  const id = `${device.site}/${device.name}`;
+  if (device.kind === "renamed" && device.previous) {
+    return `${device.previous.site}/${device.previous.name} → ${id} (${device.file}, same MAC ${device.mac})`;
+  }
+  return `${id} (${device.file})`;
+}
+
+export function renderDiffText(diff: FleetDiff, range: DiffRange): string {
+  const lines = [`diff ${range.base}..${range.head}: ${diffCountsLine(diff)}`];
+  for (const device of diff.devices) {
+    const risks = device.risks.length > 0 ? `  [${device.risks.join(", ")}]` : "";
+    lines.push("", `${DIFF_SIGNS[device.kind]} ${device.kind} ${deviceTitle(device)}${risks}`);
+    if (device.kind === "removed") continue;
+    for (const field of device.fields) {
+      const change =
+        device.kind === "added"
+          ? showValue(field.key, field.after)
+          : `${showValue(field.key, field.before)} → ${showValue(field.key, field.after)}`;
+      lines.push(`    ${field.key}: ${change}${field.setIn ? `    (${field.setIn})` : ""}`);
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+export function renderDiffMarkdown(diff: FleetDiff, range: DiffRange): string {
+  const parts = [
+    `### Fleet config diff \`${range.base}\` → \`${range.head}\``,
+    "",
+    `${diffCountsLine(diff)}.`,
+  ];
+  for (const device of diff.devices) {
+    const risks = device.risks.length > 0 ? ` · risk: ${device.risks.join(", ")}` : "";
+    parts.push("", `#### ${DIFF_SIGNS[device.kind]} ${device.kind}: ${deviceTitle(device)}${risks}`);
+    if (device.kind === "removed") {
+      parts.push("", "No longer managed; the device keeps its configuration.");
+      continue;
+    }
+    if (device.fields.length === 0) continue;
+    parts.push("", "| Field | Before | After | Set in |", "| --- | --- | --- | --- |");
+    for (const field of device.fields) {
+      parts.push(
+        `| ${code(field.key)} | ${cell(showValue(field.key, field.before))} | ${cell(showValue(field.key, field.after))} | ${field.setIn ?? ""} |`,
+      );
+    }
+  }
+  return `${parts.join("\n")}\n`;
+}
+
+export function renderDiffJson(diff: FleetDiff, range: DiffRange): string {
+  const devices = diff.devices.map((device) => ({
+    ...device,
+    fields: device.fields.map((field) => ({
+      ...field,
+      ...("before" in field && { before: maskedValue(field.key, field.before) }),
+      ...("after" in field && { after: maskedValue(field.key, field.after) }),
+    })),
+  }));
+  return `${JSON.stringify({ ...range, counts: diff.counts, devices }, null, 2)}\n`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The pull-request comment, from one preview per stack
+
+const OP_WORDS: Record<ChangeOp, string> = {
+  create: "to create",
+  update: "to update",
+  delete: "to delete",
+  replace: "to replace",
+  renamed: "renamed",
+};
+const KIND_TITLES: Record<ResourceKind, string> = {
+  device: "Devices",
+  reservation: "DHCP reservations",
+  alias: "Aliases",
+};
+
+function countsByOp(changes: ResourceChange[]): string {
+  if (changes.length === 0) return "no changes";
+  const counts = new Map<ChangeOp, number>();
+  for (const change of changes) counts.set(change.op, (counts.get(change.op) ?? 0) + 1);
+  return [...counts].map(([op, count]) => `${count} ${OP_WORDS[op]}`).join(", ");
+}
+
+function changeName(change: ResourceChange): string {
+  return change.previousName ? `${change.previousName} → ${change.name}` : change.name;
+}
+
+/** The summary of one stack: always kept whole, whatever the length of the details. */
+function stackSummary(preview: StackPreview): string {
+  const lines = [`#### Stack \`${preview.stack || "(unknown)"}\``, ""];
+  for (const kind of Object.keys(KIND_TITLES) as ResourceKind[]) {
+    lines.push(`- **${KIND_TITLES[kind]}:** ${countsByOp(preview.changes.filter((c) => c.kind === kind))}`);
+  }
+  const reboots = preview.changes.filter((c) => c.reboot);
+  lines.push(
+    `- **Reboots expected:** ${reboots.length === 0 ? "none" : reboots.map((c) => `${c.name} (${c.reboot})`).join("; ")}`,
+  );
+  const risky = RISK_CLASSES.map((risk) => {
+    const names = preview.changes.filter((c) => c.risks.includes(risk)).map(changeName);
+    return names.length > 0 ? `${RISK_LABELS[risk]}: ${names.join(", ")}` : undefined;
+  }).filter(Boolean);
+  lines.push(`- **Risk:** ${risky.length === 0 ? "none" : `:warning: ${risky.join("; ")}`}`);
+  if (preview.configChanges.length > 0) {
+    const keys = preview.configChanges.map((f) => {
+      const how = f.before === undefined ? "added" : f.after === undefined ? "removed" : "changed";
+      return `${code(f.key)} ${how}`;
+    });
+    lines.push(`- **Stack config:** ${keys.join(", ")}`);
+  }
+  for (const diagnostic of preview.diagnostics.filter(
+    (d) => d.severity === "error" || d.severity === "warning",
+  )) {
+    lines.push(`- **${diagnostic.severity}:** ${cell(diagnostic.message.trim())}`);
+  }
+  return lines.join("\n");
+}
+
+function fieldRows(fields: FieldChange[]): string[] {
+  return fields.map(
+    (field) =>
+      `| ${code(field.key)} | ${cell(showValue(field.key, field.before))} | ${cell(showValue(field.key, field.after))} |`,
+  );
+}
+
+/** One resource's details: a collapsible table of fields. */
+function changeDetails(change: ResourceChange): string {
+  const title = `${KIND_TITLES[change.kind].replace(/s$/, "").toLowerCase()} <b>${changeName(change)}</b>: ${change.op}`;
+  const lines = [
+    "<details>",
+    `<summary>${title}${change.fields.length ? ` (${plural(change.fields.length, "field")})` : ""}</summary>`,
+    "",
+  ];
+  if (change.op === "delete") {
+    lines.push("No longer managed; the device keeps its configuration.");
+  } else if (change.fields.length === 0) {
+    lines.push("No visible field changes: only secret values (masked) or the provider's version differ.");
+  } else if (change.op === "create") {
+    lines.push("| Field | Value |", "| --- | --- |");
+    lines.push(...change.fields.map((f) => `| ${code(f.key)} | ${cell(showValue(f.key, f.after))} |`));
+  } else {
+    lines.push("| Field | Now | After |", "| --- | --- | --- |", ...fieldRows(change.fields));
+  }
+  lines.push("", "</details>");
+  return lines.join("\n");
+}
+
+/**
+ * The comment body: the marker, every stack's summary, then per-resource field diffs until the
+ * limit; what does not fit is counted in a closing line, never cut mid-table.
+ */
+export function renderPreviewComment(previews: StackPreview[], limit = GITHUB_COMMENT_LIMIT): string {
+  const header = [
+    PREVIEW_COMMENT_MARKER,
+    "### shelly-fleet preview",
+    "",
+    ...previews.map(stackSummary).flatMap((summary) => [summary, ""]),
+  ].join("\n");
+  const details = previews.flatMap((p) => p.changes.map(changeDetails));
+  const omittedNote = (count: number) =>
+    `\n_${plural(count, "more change")} not shown (GitHub's comment limit); the workflow's log and artifacts have the full preview._\n`;
+  // Room for the note, whatever the count's width.
+  const budget = limit - header.length - omittedNote(details.length).length;
+  let body = header;
+  let shown = 0;
+  for (const section of details) {
+    if (body.length + section.length + 2 > header.length + budget) break;
+    body += `\n${section}\n`;
+    shown++;
+  }
+  if (shown < details.length) body += omittedNote(details.length - shown);
+  if (body.length > limit) {
+    // Even the summaries are too long (thousands of devices): cut them, keeping the marker.
+    const note = "\n\n_Summary cut at GitHub's comment limit._\n";
+    body = body.slice(0, limit - note.length) + note;
+  }
+  return body;
+}
