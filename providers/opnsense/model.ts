@@ -100,7 +100,7 @@ export function aliasNameProblem(name: string): string | undefined {
     return "must start with a letter or a single underscore, be at most 31 characters and hold only letters, digits and underscores";
   }
   if (RESERVED_ALIAS_NAMES.has(name.toLowerCase())) {
-    return `"${name}" is a reserved keyword, service or built-in alias name on OPNsense`;
+    return "is a reserved keyword, service or built-in alias name on OPNsense";
   }
   return undefined;
 }
@@ -139,7 +139,7 @@ export function reservationFailures(spec: Partial<ReservationSpec>): Failure[] {
 export function aliasFailures(spec: Partial<AliasSpec>): Failure[] {
   const failures: Failure[] = [];
   const problem = typeof spec.name === "string" ? aliasNameProblem(spec.name) : "required";
-  if (problem) failures.push({ property: "name", reason: problem });
+  if (problem) failures.push({ property: "name", reason: `${JSON.stringify(spec.name)} ${problem}` });
   for (const ip of spec.content ?? []) {
     if (!isIPv4(ip))
       failures.push({ property: "content", reason: `${JSON.stringify(ip)} is not an IPv4 address` });
@@ -207,7 +207,7 @@ export function planOpnsense(site: NetworkSite, devices: NetworkDevice[]): Opnse
     for (const name of network?.aliases ?? []) {
       const problem = aliasNameProblem(name);
       if (problem) {
-        errors.push(`${device.name}: network.aliases: alias name "${name}" ${problem}`);
+        errors.push(`${device.name}: network.aliases: alias "${name}" ${problem}`);
         continue;
       }
       if (network?.ip === undefined) {
