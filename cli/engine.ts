@@ -62,7 +62,11 @@ export function describeEngineFailure(err: unknown): { exitCode: number; message
   const stderr = result?.err?.stderr ?? result?.stderr;
   const exitCode = code > 0 ? code : 1;
   // The engine's own report is already on stdout; stderr holds only its closing error, if any.
-  const message =
+  let message =
     stderr?.trim().replace(/^error: /, "") || `the engine failed (exit ${exitCode}); see its output above`;
+  if (/currently locked/.test(message)) {
+    message +=
+      "\nIf the run that holds the lock was killed, run `shelly-fleet recover` for this stack first.";
+  }
   return { exitCode, message };
 }

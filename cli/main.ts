@@ -9,6 +9,7 @@ import { diffCommand } from "./commands/diff";
 import { engineCommands } from "./commands/engine";
 import { explainCommand } from "./commands/explain";
 import { prCommentCommand } from "./commands/pr-comment";
+import { recoverCommand } from "./commands/recover";
 import { schemaCommand } from "./commands/schema";
 import { simCommand } from "./commands/sim";
 import { validateCommand } from "./commands/validate";
@@ -26,6 +27,7 @@ const COMMANDS: Command[] = [
   diffCommand,
   prCommentCommand,
   demoCommand,
+  recoverCommand,
 ];
 
 function mainHelp(): string {

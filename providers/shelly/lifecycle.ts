@@ -1,6 +1,8 @@
 // What the ShellyDevice resource does at each step of its Pulumi lifecycle, as plain functions
 // over plain objects: no Pulumi import here. providers/shelly/provider.ts is the thin adapter.
 import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import type { DeviceConfig, Generation } from "./model/catalog";
 import {
   type DeviceDocuments,
@@ -13,7 +15,13 @@ import {
   toDeviceConfig,
 } from "./model/normalize";
 import { jsonEqual } from "./model/values";
-import { applyDevice, type ExecutionRecord, ShellyApplyError, ShellyPlanError } from "./plan/executor";
+import {
+  applyDevice,
+  type ExecutionRecord,
+  type JournalEntry,
+  ShellyApplyError,
+  ShellyPlanError,
+} from "./plan/executor";
 import { openSession, type SessionOptions } from "./session";
 
 /** The unknown-value sentinel the engine sends during previews (rpc.unknownValue). */
@@ -53,6 +61,8 @@ export type SecretLookup = (name: string) => string | undefined;
 
 let lookupSecret: SecretLookup = () => undefined;
 let sessionOptions: SessionOptions = {};
+/** Where apply journals go: one JSON line per write, before and after (README, "Interrupted runs"). */
+let journalDir = path.join(process.cwd(), ".pulumi-state", "journal");
 
 /** Called once per provider process with the whole stack config (decrypted). */
 export function configure(get: (key: string) => string | undefined): void {
@@ -61,6 +71,7 @@ export function configure(get: (key: string) => string | undefined): void {
     if (fromConfig !== undefined) return fromConfig;
     return process.env[`SHELLY_FLEET_SECRET_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`];
   };
+  journalDir = get("shelly-fleet:journalDir") ?? journalDir;
   const timeout = Number(get("shelly-fleet:timeoutMs"));
   sessionOptions = Number.isFinite(timeout) && timeout > 0 ? { timeoutMs: timeout } : {};
 }
@@ -147,7 +158,9 @@ export function observe(
   const config = toDeviceConfig(observed);
   // Gen1 action slots are found by event and channel; their name is only the file's label.
   for (const action of config.action ?? []) {
-    const label = desired.action?.find((a) => a.event === action.event && (a.channel ?? 0) === action.channel);
+    const label = desired.action?.find(
+      (a) => a.event === action.event && (a.channel ?? 0) === action.channel,
+    );
     if (label) action.name = label.name;
   }
   return config;
@@ -193,7 +206,7 @@ async function apply(
         availableFirmware: await session.availableFirmware(inputs.desired),
       },
       session,
-      { expectedMac: inputs.mac },
+      { expectedMac: inputs.mac, journal: (entry) => appendJournal(inputs.site, entry) },
     );
     return {
       ...inputs,
@@ -213,6 +226,15 @@ async function apply(
   } finally {
     await session.close();
   }
+}
+
+/** Appends synchronously: the line must be on disk before the write it announces goes out. */
+function appendJournal(site: string, entry: JournalEntry): void {
+  fs.mkdirSync(journalDir, { recursive: true });
+  fs.appendFileSync(
+    path.join(journalDir, `${site}.jsonl`),
+    `${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`,
+  );
 }
 
 function authPassword(desired: DeviceConfig, secrets: Record<string, string>): string | null | undefined {

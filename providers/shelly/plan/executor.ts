@@ -61,9 +61,33 @@ export class ShellyPlanError extends Error {
   }
 }
 
+/** One line of the apply journal: written before and after every device write. */
+export interface JournalEntry {
+  device: string;
+  mac: string;
+  phase:
+    | "writing"
+    | "written"
+    | "failed"
+    | "rolling back"
+    | "rolled back"
+    | "rollback failed"
+    | "verified"
+    | "gave up";
+  step?: string;
+  /** The request, secrets redacted. */
+  request?: DeviceRequest;
+  error?: string;
+}
+
 export interface ApplyOptions {
   /** The MAC the files say the device has; nothing is written when the device reports another. */
   expectedMac: string;
+  /**
+   * Called synchronously before and after each write, so that a run killed halfway still leaves
+   * a record of what it was writing (the lifecycle appends these to a journal file).
+   */
+  journal?: (entry: JournalEntry) => void;
   /** Clock for the record (tests pass a fixed one). */
   now?: () => Date;
 }
@@ -134,6 +158,8 @@ export async function applyDevice(
 
   const applied: { step: PlanStep; result: unknown; stepRecord: StepRecord }[] = [];
   let restart = thePlan.rebootAfter;
+  const journal = (entry: Omit<JournalEntry, "device" | "mac">) =>
+    options.journal?.({ device: input.device, mac, ...entry });
   try {
     for (const step of thePlan.steps) {
       const stepRecord: StepRecord = {
@@ -143,10 +169,13 @@ export async function applyDevice(
         changes: step.changes.map((c) => c.line),
       };
       record.steps.push(stepRecord);
+      journal({ phase: "writing", step: step.title, request: stepRecord.request });
       const result = await session.send(step.request).catch((err: unknown) => {
         stepRecord.error = message(err);
+        journal({ phase: "failed", step: step.title, error: stepRecord.error });
         throw err;
       });
+      journal({ phase: "written", step: step.title });
       stepRecord.outcome = "applied";
       applied.push({ step, result, stepRecord });
       if (restartRequired(result)) restart = true;
@@ -163,9 +192,11 @@ export async function applyDevice(
     if (problems.length > 0) throw new Error(`verification failed: ${problems.join("; ")}`);
     record.verified = true;
     record.secretHashes = thePlan.secretHashes;
+    journal({ phase: "verified" });
     return { plan: thePlan, record: finish() };
   } catch (err) {
-    await rollback(applied, session, record, restart);
+    await rollback(applied, session, record, restart, journal);
+    journal({ phase: "gave up", error: message(err) });
     const failed = record.steps.find((s) => s.outcome === "failed")?.title;
     const restored = record.notRestored.length
       ? `; NOT restored (set them by hand or re-run): ${record.notRestored.join(", ")}`
@@ -198,6 +229,7 @@ async function rollback(
   session: DeviceSession,
   record: ExecutionRecord,
   rebootPending: boolean,
+  journal: (entry: Omit<JournalEntry, "device" | "mac">) => void,
 ): Promise<void> {
   if (applied.length === 0) return;
   record.rolledBack = true;
@@ -210,10 +242,13 @@ async function rollback(
       continue;
     }
     try {
+      journal({ phase: "rolling back", step: step.title, request: redact(step, undo) });
       const undone = await session.send(undo);
       if (restartRequired(undone)) restart = true;
       stepRecord.outcome = "rolled back";
+      journal({ phase: "rolled back", step: step.title });
     } catch (err) {
+      journal({ phase: "rollback failed", step: step.title, error: message(err) });
       stepRecord.outcome = "rollback failed";
       stepRecord.error = `${stepRecord.error ? `${stepRecord.error}; ` : ""}rollback: ${message(err)}`;
       record.notRestored.push(...step.changes.filter((c) => !c.secret).map((c) => c.key));
