@@ -29,6 +29,9 @@ export interface FleetDiff {
   counts: Record<DeviceDiffKind, number>;
 }
 
+/** Nothing is written to a removed device; a new one's address and MAC say where it is, not what changes. */
+const IDENTITY_KEYS = new Set(["address", "mac"]);
+
 function fieldsOf(device: DesiredDevice): Map<string, unknown> {
   return reviewFields(device.config, {
     address: device.address,
@@ -71,7 +74,10 @@ function deviceDiff(
     ...(kind === "renamed" &&
       before && { previous: { site: before.site, name: before.name, file: before.file } }),
     fields,
-    risks: risksOf(fields),
+    risks:
+      kind === "removed"
+        ? []
+        : risksOf(kind === "added" ? fields.filter((f) => !IDENTITY_KEYS.has(f.key)) : fields),
   };
 }
 

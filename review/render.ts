@@ -139,6 +139,12 @@ function countsByOp(changes: ResourceChange[]): string {
   return [...counts].map(([op, count]) => `${count} ${OP_WORDS[op]}`).join(", ");
 }
 
+/** At most `max` names: a summary must stay short whatever the fleet's size. */
+function nameList(names: string[], max = 10): string {
+  const shown = names.slice(0, max).join(", ");
+  return names.length > max ? `${shown} and ${names.length - max} more` : shown;
+}
+
 function changeName(change: ResourceChange): string {
   return change.previousName ? `${change.previousName} → ${change.name}` : change.name;
 }
@@ -151,11 +157,11 @@ function stackSummary(preview: StackPreview): string {
   }
   const reboots = preview.changes.filter((c) => c.reboot);
   lines.push(
-    `- **Reboots expected:** ${reboots.length === 0 ? "none" : reboots.map((c) => `${c.name} (${c.reboot})`).join("; ")}`,
+    `- **Reboots expected:** ${reboots.length === 0 ? "none" : nameList(reboots.map((c) => `${c.name} (${c.reboot})`))}`,
   );
   const risky = RISK_CLASSES.map((risk) => {
     const names = preview.changes.filter((c) => c.risks.includes(risk)).map(changeName);
-    return names.length > 0 ? `${RISK_LABELS[risk]}: ${names.join(", ")}` : undefined;
+    return names.length > 0 ? `${RISK_LABELS[risk]}: ${nameList(names)}` : undefined;
   }).filter(Boolean);
   lines.push(`- **Risk:** ${risky.length === 0 ? "none" : `:warning: ${risky.join("; ")}`}`);
   if (preview.configChanges.length > 0) {
