@@ -74,7 +74,9 @@ describe("pr-comment", () => {
     expect(comment.length).toBeGreaterThan(GITHUB_COMMENT_LIMIT - 2_000);
     expect(comment).toContain("- **Devices:** 2002 to update, 1 renamed, 1 to create, 1 to delete\n");
     expect(comment).toContain("- **Reboots expected:** garage");
-    expect(comment).toContain("network (WiFi, IP, address): garage, porch, shed → tool-shed, cellar, porch-0, ");
+    expect(comment).toContain(
+      "network (WiFi, IP, address): garage, porch, shed → tool-shed, cellar, porch-0, ",
+    );
     expect(comment).toContain(", porch-5 and 1994 more; auth: porch, porch-0");
     const shown = comment.match(/<details>/g)?.length ?? 0;
     expect(comment).toContain(`_${2_005 - shown} more changes not shown (GitHub's comment limit)`);
@@ -101,8 +103,7 @@ describe("pr-comment", () => {
       ["pr-comment", "--preview", "/nonexistent.json"],
       "shelly-fleet: cannot read the preview file /nonexistent.json: ENOENT\n",
     ],
-    [["pr-comment", "--preview", __filename], /^shelly-fleet: .*preview\.test\.ts: not JSON \(.*\)
-$/],
+    [["pr-comment", "--preview", __filename], /^shelly-fleet: .*preview\.test\.ts: not JSON \(.*\)\n$/],
     [["pr-comment", "--preview", fixturePath("../../../package")], /no "steps" list/],
   ])("a bad preview file is one line, exit 2: %j", async (args, message) => {
     const result = await runCli(args);
