@@ -14,7 +14,7 @@ import {
   type SectionName,
   type SectionSpec,
 } from "./catalog";
-import { getPath, isObject, type JsonObject } from "./values";
+import { getPath, isObject, type JsonObject, setPath } from "./values";
 
 export type FlatConfig = Map<string, unknown>;
 
@@ -311,9 +311,9 @@ export function toDeviceConfig(flat: FlatConfig): DeviceConfig {
     const raw = /^raw\.(gen1|gen2)\.([^.]+)\.(.+)$/.exec(key);
     if (raw) {
       const [, gen, target, path] = raw as unknown as [string, string, string, string];
-      const rawConfig = (config.raw ??= {}) as JsonObject;
-      const genConfig = (rawConfig[gen] ??= {}) as JsonObject;
-      ((genConfig[target] ??= {}) as JsonObject)[path] = value;
+      setPath(config, `raw.${gen}`, { ...(getPath(config, `raw.${gen}`) as JsonObject | undefined) });
+      const genConfig = getPath(config, `raw.${gen}`) as JsonObject;
+      genConfig[target] = { ...(genConfig[target] as JsonObject | undefined), [path]: value };
       continue;
     }
     const entry = /^([a-z_]+)\[([^\]]*)\](?:\.([a-z_0-9]+))?$/.exec(key);
@@ -331,11 +331,7 @@ export function toDeviceConfig(flat: FlatConfig): DeviceConfig {
       if (field !== undefined) item[field] = value;
       continue;
     }
-    const dot = key.lastIndexOf(".");
-    const sectionPath = key.slice(0, dot);
-    let node = config;
-    for (const part of sectionPath.split(".")) node = (node[part] ??= {}) as JsonObject;
-    node[key.slice(dot + 1)] = value;
+    setPath(config, key, value);
   }
   return config as DeviceConfig;
 }
