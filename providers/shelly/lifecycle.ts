@@ -22,7 +22,7 @@ import {
   ShellyApplyError,
   ShellyPlanError,
 } from "./plan/executor";
-import { openSession, type SessionOptions } from "./session";
+import { type ConfigRevision, openSession, readDeviceStatus, type SessionOptions } from "./session";
 
 /** The unknown-value sentinel the engine sends during previews (rpc.unknownValue). */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -54,6 +54,8 @@ export interface ShellyDeviceOutputs extends ShellyDeviceInputs {
   namedIds: NamedIds;
   /** What the last apply wrote, without secrets. */
   lastApply?: ExecutionRecord;
+  /** The device's configuration revision when `observed` was read (see ConfigRevision). */
+  revision?: ConfigRevision;
 }
 
 /** Resolves secret names to values at run time (stack config, then the environment). */
@@ -166,18 +168,27 @@ export function observe(
   return config;
 }
 
+/**
+ * Refresh. When the device's configuration revision is the one recorded with `observed`, nothing
+ * changed since: one small request gives the MAC and the revision, and the full read is skipped.
+ */
 export async function read(id: string, props: ShellyDeviceOutputs): Promise<ShellyDeviceOutputs> {
-  const session = await openSession(props.address, { ...sessionOptions, password: loginPassword(props) });
+  const password = loginPassword(props);
+  const status = await readDeviceStatus(props.address, props.generation, { ...sessionOptions, password });
+  if (status.mac !== props.mac) {
+    throw new Error(
+      `${props.name}: ${props.address} now answers with MAC ${status.mac}, not ${props.mac} (${id})`,
+    );
+  }
+  if (status.revision && props.observed && props.revision && jsonEqual(status.revision, props.revision)) {
+    return props;
+  }
+  const session = await openSession(props.address, { ...sessionOptions, password });
   try {
-    const mac = await session.readMac();
-    if (mac !== props.mac) {
-      throw new Error(
-        `${props.name}: ${props.address} now answers with MAC ${mac}, not ${props.mac} (${id})`,
-      );
-    }
+    // The revision read before the documents: a change in between only costs a full read next time.
     const documents = await session.readDocuments();
     const observed = observe(props.desired, documents, props.namedIds);
-    return { ...props, observed, firmware: session.firmware };
+    return { ...props, observed, firmware: session.firmware, revision: status.revision };
   } finally {
     await session.close();
   }
@@ -214,6 +225,8 @@ async function apply(
       model: session.model,
       firmware: session.firmware,
       observed: inputs.desired,
+      // Read after the writes and their verification, so the next refresh can stop early.
+      revision: await session.readRevision(),
       secretHashes: record.secretHashes,
       namedIds: record.namedIds,
       lastApply: record,

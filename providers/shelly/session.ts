@@ -3,8 +3,10 @@
 
 import {
   connect,
-  type Gen1Client,
-  type Gen2Client,
+  Gen1Client,
+  Gen2Client,
+  type Gen2SysStatus,
+  normalizeMac,
   probe,
   type ShellyConnection,
   ShellyError,
@@ -27,10 +29,21 @@ export interface SessionOptions {
   rebootTimeoutMs?: number;
 }
 
+/**
+ * Counters the device bumps on every configuration change: Gen2+ `cfg_rev`, `schedule_rev` and
+ * `webhook_rev` (Sys.GetStatus), Gen1 `cfg_changed_cnt` (/status). Equal revisions mean an
+ * unchanged configuration, so a read can stop after two small requests.
+ */
+export type ConfigRevision = Record<string, number>;
+
 export interface ShellySession extends DeviceSession {
   generation: Generation;
   model: string;
   firmware: string;
+  /** The MAC the device reported when the session opened. */
+  mac: string;
+  /** The device's configuration revision, or undefined when it reports none. */
+  readRevision(): Promise<ConfigRevision | undefined>;
   /** Offered firmware versions, read only when the files pin firmware. */
   availableFirmware(desired: DeviceConfig): Promise<{ stable?: string; beta?: string } | undefined>;
   close(): Promise<void>;
@@ -86,6 +99,38 @@ export function hostOf(address: string): string {
   return address.replace(/^http:\/\//, "").replace(/\/+$/, "");
 }
 
+/**
+ * The refresh fast path: one request (plus a digest challenge when auth is on) that gives the
+ * MAC and the configuration revision, without probing: the generation is known from the state.
+ * Gen1 `/status` and Gen2+ `Sys.GetStatus` both carry the MAC.
+ */
+export async function readDeviceStatus(
+  deviceAddress: string,
+  generation: Generation,
+  options: Pick<SessionOptions, "timeoutMs" | "password"> = {},
+): Promise<{ mac: string; revision?: ConfigRevision }> {
+  const host = hostOf(deviceAddress);
+  const transport = options.timeoutMs ? { timeoutMs: options.timeoutMs } : {};
+  if (generation === "gen1") {
+    const status = await new Gen1Client(host, { ...transport, password: options.password }).getStatus();
+    const count = status.cfg_changed_cnt;
+    return {
+      mac: normalizeMac(String(status.mac ?? "")) ?? String(status.mac),
+      revision: typeof count === "number" ? { cfg_changed_cnt: count } : undefined,
+    };
+  }
+  const sys = await new Gen2Client(host, { ...transport, password: options.password }).sysGetStatus();
+  return { mac: normalizeMac(String(sys.mac ?? "")) ?? String(sys.mac), revision: revisionOf(sys) };
+}
+
+function revisionOf(sys: Gen2SysStatus): ConfigRevision | undefined {
+  if (typeof sys.cfg_rev !== "number") return undefined;
+  const revision: ConfigRevision = { cfg_rev: sys.cfg_rev };
+  if (typeof sys.schedule_rev === "number") revision.schedule_rev = sys.schedule_rev;
+  if (typeof sys.webhook_rev === "number") revision.webhook_rev = sys.webhook_rev;
+  return revision;
+}
+
 export async function openSession(
   deviceAddress: string,
   options: SessionOptions = {},
@@ -122,6 +167,15 @@ export async function openSession(
     generation,
     model: connection.probe.model,
     firmware: connection.generation === 1 ? connection.probe.firmware : connection.probe.version,
+    mac: connection.probe.mac,
+
+    async readRevision() {
+      if (connection.generation === 1) {
+        const count = (await connection.client.getStatus()).cfg_changed_cnt;
+        return typeof count === "number" ? { cfg_changed_cnt: count } : undefined;
+      }
+      return revisionOf(await connection.client.sysGetStatus());
+    },
 
     async readMac() {
       return (await probe(address, transport)).mac;

@@ -82,8 +82,14 @@ describe("fleet: the real engine against simulated devices", () => {
     const preview = await cli("preview", "--expect-no-changes");
     expect(preview.code).toBe(0);
     expect(writes(garage) + writes(porch)).toBe(0);
-    // The refresh read the devices.
-    expect(porch.log.count({ rpc: "Shelly.GetConfig" })).toBeGreaterThan(0);
+    // The refresh asked each device for its MAC and configuration revision, found it unchanged,
+    // and stopped there: one request per device (porch, with auth on, also gets its digest
+    // challenge first: a 401).
+    expect(porch.log.entries().map((e) => [e.rpc, e.status])).toEqual([
+      ["Sys.GetStatus", 401],
+      ["Sys.GetStatus", 200],
+    ]);
+    expect(garage.log.entries().map((e) => [e.path, e.status])).toEqual([["/status", 200]]);
   });
 
   test("an out-of-band change shows as exactly that field on exactly that device", async () => {
