@@ -161,7 +161,7 @@ describe("shelly-fleet validate and explain", () => {
     );
     expect(result.stdout).toMatch(/^password = \{ secret = "mqtt-shelly" \} +# profiles\/mqtt\.toml:9$/m);
     expect(result.stdout).toMatch(/^client_id = "hall-relay" +# profiles\/mqtt\.toml:10$/m);
-    expect(result.stdout).toMatch(/^name = "Hall light" +# devices\/demo\/hall-relay\.toml:17$/m);
+    expect(result.stdout).toMatch(/^name = "Hall light" +# devices\/demo\/hall-relay\.toml:19$/m);
   });
 
   test("explain: a device whose files have errors is shown with them, exit 1", async () => {
