@@ -239,3 +239,34 @@ export function renderPreviewComment(previews: StackPreview[], limit = GITHUB_CO
   }
   return body;
 }
+
+/**
+ * The field-by-field summary printed after a text preview: the engine gives no detailed diff
+ * for dynamic providers, and its `--diff` output repeats whole objects.
+ */
+export function renderPreviewFieldSummary(preview: StackPreview): string {
+  if (preview.changes.length === 0) return "";
+  const verbs: Record<string, string> = {
+    create: "+ adopt and configure",
+    update: "~ update",
+    delete: "- release",
+    replace: "+- replace",
+    renamed: "~ renamed",
+  };
+  const lines = ["", "Changes by field (live → files):"];
+  for (const change of preview.changes) {
+    const label = change.previousName ? `${change.previousName} → ${change.name}` : change.name;
+    if (change.op === "create") {
+      // A new resource: every setting is new; the count says enough here.
+      lines.push(`  ${verbs.create} ${change.kind} ${label} (${change.fields.length} settings)`);
+      continue;
+    }
+    lines.push(`  ${verbs[change.op] ?? change.op} ${change.kind} ${label}`);
+    for (const field of change.fields) {
+      lines.push(
+        `      ${field.key}: ${showValue(field.key, field.before)} → ${showValue(field.key, field.after)}`,
+      );
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}

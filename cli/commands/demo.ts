@@ -12,6 +12,7 @@ import { type SimDevice, startDevice } from "../../sim";
 import { type Command, print } from "../command";
 import { openStack, PACKAGE_ROOT } from "../engine";
 import { UsageError } from "../errors";
+import { previewWithFieldSummary } from "./engine";
 
 const HELP = `Usage: shelly-fleet demo [options]
 
@@ -110,7 +111,7 @@ export const demoCommand: Command = {
             : { relays: [{ name: "renamed by hand" }] },
         );
         step("pulumi preview: the drift, field by field");
-        await stack.preview({ onOutput: print, diff: true });
+        await previewWithFieldSummary(stack, false);
         step("pulumi up: write back only what differs");
         await stack.up({ onOutput: print });
       }

@@ -3,7 +3,9 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import type { Stack } from "@pulumi/pulumi/automation";
 import program from "../../index";
+import { analyzePreview } from "../../review/preview-changes";
 import { PreviewDigestBuilder } from "../../review/preview-json";
+import { renderPreviewFieldSummary } from "../../review/render";
 import { type Command, print } from "../command";
 import { openStack, PACKAGE_ROOT } from "../engine";
 import { UsageError } from "../errors";
@@ -74,6 +76,20 @@ function engineCommand(
   };
 }
 
+/**
+ * A preview in the engine's compact form, then each changed field per resource (the engine's own
+ * `--diff` repeats whole objects for dynamic providers). The summary is printed when the preview
+ * fails too: under --expect-no-changes, drift is a failure.
+ */
+export async function previewWithFieldSummary(stack: Stack, expectNoChanges: boolean): Promise<void> {
+  const digest = new PreviewDigestBuilder();
+  try {
+    await stack.preview({ onOutput: print, expectNoChanges, onEvent: digest.onEvent });
+  } finally {
+    print(renderPreviewFieldSummary(analyzePreview(digest.digest(), stack.name)));
+  }
+}
+
 export const engineCommands: Command[] = [
   engineCommand(
     "preview",
@@ -82,7 +98,7 @@ export const engineCommands: Command[] = [
       "      --json                print `pulumi preview --json`'s document instead of the text\n",
     async (stack, { expectNoChanges, json }) => {
       if (!json) {
-        await stack.preview({ onOutput: print, expectNoChanges, diff: true });
+        await previewWithFieldSummary(stack, expectNoChanges);
         return;
       }
       // The document is printed even when the preview fails (drift under --expect-no-changes,
