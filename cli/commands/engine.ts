@@ -16,6 +16,7 @@ const OPTIONS_HELP = `Options:
   -c, --config KEY=VALUE    set a stack config value before running (repeatable; a key
                             without a namespace gets "shelly-fleet:")
       --secret KEY=VALUE    the same, stored encrypted (device passwords, WiFi keys)
+  -p, --parallel N          device operations in flight at once (the engine's default: 4 per CPU)
   -h, --help                show this help`;
 
 function parseConfig(pairs: string[], option = "--config"): Record<string, string> {
@@ -33,7 +34,7 @@ function engineCommand(
   name: string,
   summary: string,
   extraHelp: string,
-  act: (stack: Stack, flags: { expectNoChanges: boolean; json: boolean }) => Promise<void>,
+  act: (stack: Stack, flags: { expectNoChanges: boolean; json: boolean; parallel?: number }) => Promise<void>,
 ): Command {
   const help = `Usage: shelly-fleet ${name} [options]\n\n${summary}.\n\n${OPTIONS_HELP}\n${extraHelp}`;
   return {
@@ -51,6 +52,7 @@ function engineCommand(
           secret: { type: "string", multiple: true, default: [] },
           "expect-no-changes": { type: "boolean", default: false },
           json: { type: "boolean", default: false },
+          parallel: { type: "string", short: "p" },
           help: { type: "boolean", short: "h", default: false },
         },
       });
@@ -70,7 +72,11 @@ function engineCommand(
         config: parseConfig(values.config),
         secrets: parseConfig(values.secret, "--secret"),
       });
-      await act(stack, { expectNoChanges: values["expect-no-changes"], json: values.json });
+      const parallel = values.parallel === undefined ? undefined : Number(values.parallel);
+      if (parallel !== undefined && !(Number.isInteger(parallel) && parallel > 0)) {
+        throw new UsageError(`--parallel expects a positive whole number, got "${values.parallel}"`);
+      }
+      await act(stack, { expectNoChanges: values["expect-no-changes"], json: values.json, parallel });
       return 0;
     },
   };
@@ -81,10 +87,14 @@ function engineCommand(
  * `--diff` repeats whole objects for dynamic providers). The summary is printed when the preview
  * fails too: under --expect-no-changes, drift is a failure.
  */
-export async function previewWithFieldSummary(stack: Stack, expectNoChanges: boolean): Promise<void> {
+export async function previewWithFieldSummary(
+  stack: Stack,
+  expectNoChanges: boolean,
+  parallel?: number,
+): Promise<void> {
   const digest = new PreviewDigestBuilder();
   try {
-    await stack.preview({ onOutput: print, expectNoChanges, onEvent: digest.onEvent });
+    await stack.preview({ onOutput: print, expectNoChanges, parallel, onEvent: digest.onEvent });
   } finally {
     print(renderPreviewFieldSummary(analyzePreview(digest.digest(), stack.name)));
   }
@@ -96,28 +106,33 @@ export const engineCommands: Command[] = [
     "Show what `up` would change",
     "      --expect-no-changes   exit non-zero (7) if there is anything to change\n" +
       "      --json                print `pulumi preview --json`'s document instead of the text\n",
-    async (stack, { expectNoChanges, json }) => {
+    async (stack, { expectNoChanges, json, parallel }) => {
       if (!json) {
-        await previewWithFieldSummary(stack, expectNoChanges);
+        await previewWithFieldSummary(stack, expectNoChanges, parallel);
         return;
       }
       // The document is printed even when the preview fails (drift under --expect-no-changes,
       // an engine error): its steps and diagnostics say why.
       const digest = new PreviewDigestBuilder();
       try {
-        await stack.preview({ expectNoChanges, onEvent: digest.onEvent });
+        await stack.preview({ expectNoChanges, parallel, onEvent: digest.onEvent });
       } finally {
         print(`${JSON.stringify(digest.digest(), null, 2)}\n`);
       }
     },
   ),
-  engineCommand("up", "Apply the changes", "", async (stack) => {
-    await stack.up({ onOutput: print });
+  engineCommand("up", "Apply the changes", "", async (stack, { parallel }) => {
+    await stack.up({ onOutput: print, parallel });
   }),
-  engineCommand("refresh", "Read the live state into the stack's state", "", async (stack) => {
-    await stack.refresh({ onOutput: print });
+  engineCommand("refresh", "Read the live state into the stack's state", "", async (stack, { parallel }) => {
+    await stack.refresh({ onOutput: print, parallel });
   }),
-  engineCommand("destroy", "Remove the stack's resources from management", "", async (stack) => {
-    await stack.destroy({ onOutput: print });
-  }),
+  engineCommand(
+    "destroy",
+    "Remove the stack's resources from management",
+    "",
+    async (stack, { parallel }) => {
+      await stack.destroy({ onOutput: print, parallel });
+    },
+  ),
 ];
