@@ -1,0 +1,315 @@
+// `npm run bench`: fleet-scale preview and up with the real engine against simulated devices,
+// each scenario next to its floor measured in the same run. Writes bench/results.{md,json}.
+//
+// floor = the engine's own cost (the same number of no-op dynamic resources, same scenario)
+//       + the device round trips that cannot be avoided (requests × latency / concurrency).
+import { execFileSync, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { type SimDevice, startDevice } from "../sim";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const SCENARIOS = ["up-empty", "preview-no-drift", "preview-drift-1pct", "up-repair-1pct"] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+/** Requests per device a correct tool cannot avoid, per scenario (see README, "Benchmarks"). */
+const UNAVOIDABLE = {
+  // identify, read the configuration, two component writes, re-read to verify
+  "up-empty": { perDevice: 5, perDrifted: 0 },
+  // one status read (MAC and configuration revision)
+  "preview-no-drift": { perDevice: 1, perDrifted: 0 },
+  // and the full read of a device whose revision moved
+  "preview-drift-1pct": { perDevice: 1, perDrifted: 1 },
+  // and, for a drifted device: full read, one write, verify
+  "up-repair-1pct": { perDevice: 1, perDrifted: 3 },
+} satisfies Record<Scenario, { perDevice: number; perDrifted: number }>;
+
+interface Result {
+  n: number;
+  scenario: Scenario;
+  wall_s: number;
+  floor_s: number;
+  engine_floor_s: number;
+  device_floor_s: number;
+  ratio: number;
+  reads_per_device: number;
+  writes_per_device: number;
+  peak_rss_mb: number;
+  peak_rss_cli_mb: number;
+  peak_rss_engine_mb: number;
+  peak_rss_provider_mb: number;
+}
+
+const { values } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    sizes: { type: "string", default: "10,100,1000" },
+    "latency-ms": { type: "string", default: "50" },
+    parallel: { type: "string", default: "32" },
+    out: { type: "string", default: path.join(ROOT, "bench") },
+  },
+});
+const SIZES = values.sizes.split(",").map(Number);
+const LATENCY_MS = Number(values["latency-ms"]);
+const PARALLEL = Number(values.parallel);
+
+function log(text: string): void {
+  process.stderr.write(`bench: ${text}\n`);
+}
+
+/** Peak resident memory of a process tree, by role, sampled from /proc while it runs. */
+class MemoryWatch {
+  readonly peakKb = { cli: 0, engine: 0, provider: 0, total: 0 };
+  private readonly timer: NodeJS.Timeout;
+  constructor(private readonly rootPid: number) {
+    this.timer = setInterval(() => this.sample(), 100);
+  }
+  private sample(): void {
+    const children = new Map<number, number[]>();
+    for (const entry of fs.readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+        const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+        children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+      } catch {
+        // The process ended between the listing and the read.
+      }
+    }
+    let total = 0;
+    const visit = (pid: number) => {
+      try {
+        const rss = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
+        const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+        const role =
+          pid === this.rootPid
+            ? "cli"
+            : /dynamic-provider/.test(cmdline)
+              ? "provider"
+              : /pulumi /.test(`${cmdline} `)
+                ? "engine"
+                : undefined;
+        if (role) this.peakKb[role] = Math.max(this.peakKb[role], rss);
+        total += rss;
+      } catch {
+        return;
+      }
+      for (const child of children.get(pid) ?? []) visit(child);
+    };
+    visit(this.rootPid);
+    this.peakKb.total = Math.max(this.peakKb.total, total);
+  }
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+async function timed(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ seconds: number; memory: MemoryWatch["peakKb"] }> {
+  const started = process.hrtime.bigint();
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  const watch = new MemoryWatch(child.pid as number);
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  watch.stop();
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  // preview exits 0 with changes; anything else is a failed run, not a measurement.
+  if (code !== 0) throw new Error(`${args.slice(1, 3).join(" ")} exited ${code}: ${stderr.slice(-2000)}`);
+  return { seconds, memory: watch.peakKb };
+}
+
+function scratchProject(dir: string): NodeJS.ProcessEnv {
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(path.join(dir, "stacks"), { recursive: true });
+  fs.mkdirSync(path.join(dir, "state"), { recursive: true });
+  const settings = fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8");
+  fs.writeFileSync(path.join(dir, "Pulumi.yaml"), settings.replace(/^main:.*\n/m, ""));
+  return { PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`, PULUMI_CONFIG_PASSPHRASE: "bench" };
+}
+
+async function startFleet(n: number): Promise<SimDevice[]> {
+  const devices: SimDevice[] = [];
+  for (let i = 0; i < n; i++) {
+    const capture = i % 2 === 0 ? "gen1-shelly1" : "gen2-plus1pm";
+    const mac = `02BE${i.toString(16).padStart(8, "0")}`.toUpperCase();
+    devices.push(
+      await startDevice(path.join(ROOT, "sim", "devices", capture), {
+        mac,
+        faults: { latencyMs: LATENCY_MS },
+      }),
+    );
+  }
+  return devices;
+}
+
+function writeFleet(root: string, devices: SimDevice[]): void {
+  const dir = path.join(root, "devices", "bench");
+  fs.mkdirSync(dir, { recursive: true });
+  devices.forEach((device, i) => {
+    fs.writeFileSync(
+      path.join(dir, `dev-${i}.toml`),
+      `mac = "${device.identity.mac}"\naddress = "${device.address}"\n\n[device]\nname = "Bench ${i}"\n\n[[switch]]\nid = 0\nname = "Output ${i}"\n`,
+    );
+  });
+}
+
+function drift(devices: SimDevice[], count: number): void {
+  for (const device of devices.slice(0, count)) {
+    device.protocol.drift(
+      device.identity.gen > 1
+        ? { "switch:0": { name: "changed by hand" } }
+        : { relays: [{ name: "changed by hand" }] },
+    );
+  }
+}
+
+function counts(devices: SimDevice[]): { reads: number; writes: number } {
+  let reads = 0;
+  let writes = 0;
+  for (const device of devices) {
+    reads += device.log.count({ kind: "read" });
+    writes += device.log.count({ kind: "write" });
+    device.log.clear();
+  }
+  return { reads: reads / devices.length, writes: writes / devices.length };
+}
+
+async function benchSize(n: number): Promise<Result[]> {
+  const work = path.join(ROOT, ".tmp", `bench-${n}`);
+  log(`N=${n}: starting ${n} simulated devices (latency ${LATENCY_MS} ms)`);
+  const devices = await startFleet(n);
+  const results: Result[] = [];
+  try {
+    const fleetRoot = path.join(work, "fleet");
+    writeFleet(fleetRoot, devices);
+    const env = scratchProject(path.join(work, "project"));
+    const noopEnv = scratchProject(path.join(work, "noop"));
+    const drifted = Math.max(1, Math.round(n / 100));
+    const cli = (command: string) => [
+      path.join(ROOT, "bin", "shelly-fleet"),
+      command,
+      "--stack",
+      "bench",
+      "--dir",
+      path.join(work, "project"),
+      "-c",
+      `root=${fleetRoot}`,
+      "-c",
+      "site=bench",
+      "--parallel",
+      String(PARALLEL),
+    ];
+    const noop = (command: string, changed: number) => [
+      path.join(ROOT, "dist", "bench", "noop.js"),
+      command,
+      "--dir",
+      path.join(work, "noop"),
+      "--stack",
+      "bench",
+      "--count",
+      String(n),
+      "--changed",
+      String(changed),
+      "--parallel",
+      String(PARALLEL),
+    ];
+    const steps: { scenario: Scenario; command: string; changed: number; before?: () => void }[] = [
+      { scenario: "up-empty", command: "up", changed: 0 },
+      { scenario: "preview-no-drift", command: "preview", changed: 0 },
+      {
+        scenario: "preview-drift-1pct",
+        command: "preview",
+        changed: drifted,
+        before: () => drift(devices, drifted),
+      },
+      { scenario: "up-repair-1pct", command: "up", changed: drifted },
+    ];
+    counts(devices);
+    for (const step of steps) {
+      step.before?.();
+      log(`N=${n}: ${step.scenario}`);
+      const run = await timed(cli(step.command), env);
+      const perDevice = counts(devices);
+      const floor = await timed(noop(step.command, step.changed), noopEnv);
+      const unavoidable = UNAVOIDABLE[step.scenario];
+      const requests = unavoidable.perDevice * n + unavoidable.perDrifted * drifted;
+      const deviceFloor = (requests * LATENCY_MS) / 1000 / PARALLEL;
+      const floorSeconds = floor.seconds + deviceFloor;
+      const mb = (kb: number) => Math.round(kb / 102.4) / 10;
+      results.push({
+        n,
+        scenario: step.scenario,
+        wall_s: round(run.seconds),
+        floor_s: round(floorSeconds),
+        engine_floor_s: round(floor.seconds),
+        device_floor_s: round(deviceFloor),
+        ratio: round(run.seconds / floorSeconds),
+        reads_per_device: round(perDevice.reads),
+        writes_per_device: round(perDevice.writes),
+        peak_rss_mb: mb(run.memory.total),
+        peak_rss_cli_mb: mb(run.memory.cli),
+        peak_rss_engine_mb: mb(run.memory.engine),
+        peak_rss_provider_mb: mb(run.memory.provider),
+      });
+      const r = results[results.length - 1] as Result;
+      log(
+        `  ${r.wall_s} s (floor ${r.floor_s} s, ratio ${r.ratio}); ${r.reads_per_device} reads, ${r.writes_per_device} writes per device; peak ${r.peak_rss_mb} MB`,
+      );
+    }
+  } finally {
+    await Promise.all(devices.map((device) => device.close()));
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+  return results;
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+function markdown(results: Result[]): string {
+  const pulumiVersion = execFileSync("pulumi", ["version"], { encoding: "utf8" }).trim();
+  const lines = [
+    "# Benchmark results",
+    "",
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "unknown CPU"}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, Pulumi ${pulumiVersion}.`,
+    `Simulated devices: half Gen1 (Shelly 1), half Gen2 (Plus 1PM), ${LATENCY_MS} ms latency per request; engine --parallel ${PARALLEL}.`,
+    "Floor = the same number of no-op dynamic resources through the same engine path, plus the device",
+    "round trips that cannot be avoided (requests × latency / parallel). Ratios come from one run; the",
+    "machine is shared, so compare ratios, not seconds.",
+    "",
+    "| N | scenario | wall s | floor s (engine + devices) | ratio | reads/device | writes/device | peak RSS MB (CLI / engine / provider) |",
+    "| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    ...results.map(
+      (r) =>
+        `| ${r.n} | ${r.scenario} | ${r.wall_s} | ${r.floor_s} (${r.engine_floor_s} + ${r.device_floor_s}) | ${r.ratio} | ${r.reads_per_device} | ${r.writes_per_device} | ${r.peak_rss_mb} (${r.peak_rss_cli_mb} / ${r.peak_rss_engine_mb} / ${r.peak_rss_provider_mb}) |`,
+    ),
+    "",
+  ];
+  return lines.join("\n");
+}
+
+async function main(): Promise<void> {
+  const results: Result[] = [];
+  for (const n of SIZES) results.push(...(await benchSize(n)));
+  fs.mkdirSync(values.out, { recursive: true });
+  fs.writeFileSync(path.join(values.out, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  fs.writeFileSync(path.join(values.out, "results.md"), markdown(results));
+  process.stdout.write(markdown(results));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench: ${(err as Error).message}\n`);
+  process.exitCode = 1;
+});
