@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DesiredDevice, FleetError, Site } from "./fleet";
 import { loadFleet, secretEnvName } from "./fleet";
 import { declareOpnsense } from "./providers/opnsense/program";
+import { declareProvisioning } from "./providers/provision/program";
 import { isSecretRef } from "./providers/shelly/model/normalize";
 import { ShellyDevice } from "./providers/shelly/provider";
 
@@ -62,6 +63,9 @@ export default async function program(): Promise<Record<string, unknown>> {
     const secretDigests = pulumi
       .all(Object.fromEntries(names.map((name) => [name, digestOf(name)])))
       .apply((all) => all as Record<string, string>);
+    // A new device joins the network first, after its DHCP reservation when it has one.
+    const reservation = opnsense?.reservations.get(device.name);
+    const provisioned = declareProvisioning(device, loginSecret, reservation);
     return new ShellyDevice(
       device.name,
       {
@@ -73,7 +77,7 @@ export default async function program(): Promise<Record<string, unknown>> {
         loginSecret,
         secretDigests: pulumi.secret(secretDigests),
       },
-      { dependsOn: opnsense?.reservations.get(device.name) },
+      { dependsOn: [reservation, provisioned].flatMap((r) => r ?? []) },
     );
   });
 

@@ -17,6 +17,7 @@ import type {
   FleetError,
   NetworkSettings,
   Origin,
+  ProvisionSettings,
   Site,
 } from "./types";
 
@@ -93,6 +94,7 @@ interface DeviceFile {
   expect?: Expectation;
   generation?: DeviceGeneration;
   network?: NetworkSettings;
+  provision?: ProvisionSettings;
   profiles: string[];
   /** The file itself is sound enough to merge (its per-file checks passed). */
   mergeable: boolean;
@@ -184,6 +186,7 @@ class FleetLoader {
       address?: string;
       expect?: Expectation;
       network?: NetworkSettings;
+      provision?: ProvisionSettings;
       profiles?: string[];
     };
     const device: DeviceFile = {
@@ -194,16 +197,39 @@ class FleetLoader {
       address: data.address,
       expect: data.expect,
       network: data.network,
+      ...(data.provision && { provision: data.provision }),
       profiles: data.profiles ?? [],
       mergeable: false,
     };
     if (data.address === undefined && data.network?.ip === undefined) {
       this.error(source, ["address"], "required key is missing (or give network.ip)");
     }
+    if (data.provision) this.checkProvision(source, data.provision);
     device.generation = this.expectedGeneration(source, data.expect);
     this.checkProfileNames(source, "profiles", device.profiles);
     device.mergeable = this.errors.length === errorCount;
     return device;
+  }
+
+  /** What the schema cannot say: each driver's own keys. */
+  private checkProvision(source: SourceFile, provision: ProvisionSettings): void {
+    if (provision.driver === "agent" && provision.agent === undefined) {
+      this.error(source, ["provision", "driver"], 'driver "agent" needs agent = "<the agent\'s name>"');
+    }
+    if (provision.driver !== "agent" && provision.agent !== undefined) {
+      this.error(
+        source,
+        ["provision", "agent"],
+        `only driver "agent" uses an agent (driver is "${provision.driver}")`,
+      );
+    }
+    if (provision.ap_address !== undefined && !isAddress(provision.ap_address)) {
+      this.error(
+        source,
+        ["provision", "ap_address"],
+        `expected an IPv4 address or a host name, optionally with :port; got "${provision.ap_address}"`,
+      );
+    }
   }
 
   /** The generation the file states, or the one its model implies; both must agree. */
@@ -363,7 +389,7 @@ class FleetLoader {
       if (device.generation !== undefined) this.checkGeneration(device, segments, keyPath, leaf.origin);
     }
     const { config, provenance } = merged.build();
-    const { name, site, source, mac, expect, generation, network } = device;
+    const { name, site, source, mac, expect, generation, network, provision } = device;
     return {
       name,
       site: site.site.name,
@@ -373,6 +399,7 @@ class FleetLoader {
       ...(expect && { expect }),
       ...(generation && { generation }),
       ...(network && { network }),
+      ...(provision && { provision }),
       profiles: order,
       config,
       provenance,

@@ -226,6 +226,49 @@ export function deviceSchema(): JsonSchema {
         },
         additionalProperties: false,
       },
+      provision: {
+        type: "object",
+        description:
+          "The device is new: provision it from its access point onto wifi_ssid (README, Provisioning)",
+        properties: {
+          driver: {
+            type: "string",
+            enum: ["direct", "nmcli", "agent"],
+            description:
+              "direct: the AP address is reachable already; nmcli: this host joins the AP; agent: a provisioner agent does it",
+          },
+          wifi_ssid: {
+            type: "string",
+            minLength: 1,
+            maxLength: 32,
+            description: "The network the device joins",
+          },
+          wifi_password: { $ref: "#/definitions/secretRef", description: "That network's key" },
+          ap_ssid: {
+            type: "string",
+            minLength: 1,
+            maxLength: 32,
+            description: "The device's AP SSID; default: a Shelly SSID ending in the device's MAC",
+          },
+          ap_address: {
+            type: "string",
+            minLength: 1,
+            description: "Where the device answers in AP mode; default 192.168.33.1",
+          },
+          interface: {
+            type: "string",
+            pattern: FORMATS.name.pattern,
+            description: "nmcli and agent: the WiFi interface that joins the AP (default: the first)",
+          },
+          agent: { type: "string", pattern: FORMATS.name.pattern, description: "agent: the agent's name" },
+          ble_gateway: {
+            type: "boolean",
+            description: "Keep BLE RPC on after provisioning (Bluetooth gateways need it); default false",
+          },
+        },
+        required: ["driver", "wifi_ssid", "wifi_password"],
+        additionalProperties: false,
+      },
       ...modelProperties(),
     },
     ["mac"],

@@ -59,6 +59,10 @@ export interface Protocol {
   onBoot(): void;
   /** An out-of-band change (drift): a partial document merged into the configuration. */
   drift(patch: unknown): void;
+  /** The station network and key last written (the key is write-only on the wire). */
+  stationCredentials(): { ssid: string; password: string };
+  /** The station join failed: AP on again, station settings kept, not connected. */
+  returnToApMode(): void;
   /** Makes a firmware update available (what CheckForUpdate / /ota report). */
   offerUpdate(update: { stable?: string; beta?: string }): void;
 }
@@ -79,8 +83,18 @@ export interface DeviceOptions {
   faults?: FaultSpec;
   /** How long a reboot keeps the device unreachable (default 2000 ms). */
   rebootMs?: number;
-  /** Start unprovisioned: AP on, station off, answering at this address until WiFi is configured. */
-  apMode?: { host: string; port?: number; dropResponse?: boolean };
+  /**
+   * Start unprovisioned: AP on, station off, answering at this address until WiFi is configured.
+   * `network`: the only station network that exists; other credentials never connect, and the
+   * device answers at its AP address again after `fallbackMs` (default 5000).
+   */
+  apMode?: {
+    host: string;
+    port?: number;
+    dropResponse?: boolean;
+    network?: { ssid: string; password: string };
+    fallbackMs?: number;
+  };
   /** The device's clock (default Date.now); affects nonces and the time fields. */
   now?: () => number;
 }
@@ -299,17 +313,34 @@ export class SimDevice extends EventEmitter {
     res.end(body);
   }
 
-  /** Leaves the AP-mode address and answers at the station address instead. */
+  /**
+   * Leaves the AP-mode address and answers at the station address instead; with credentials the
+   * network refuses, answers nowhere for `fallbackMs`, then at the AP address again.
+   */
   private async joinStation(res: http.ServerResponse): Promise<void> {
-    if (!this.inAp) return;
+    const ap = this.options.apMode;
+    if (!this.inAp || !ap) return;
     this.inAp = false;
     if (!res.writableFinished && !res.destroyed) await new Promise((resolve) => res.on("close", resolve));
     const old = this.server;
     this.server = this.createServer();
     await closeServer(old);
+    const given = this.protocol.stationCredentials();
+    if (ap.network && (given.ssid !== ap.network.ssid || given.password !== ap.network.password)) {
+      this.emit("joinFailed");
+      this.later(ap.fallbackMs ?? 5000, () => void this.fallBackToAp(ap));
+      return;
+    }
     const host = this.options.host ?? "127.0.0.1";
     assertLoopback(host, this.id);
     await listenOn(this.server, host, this.options.port ?? 0);
+    this.emit("moved", this.address);
+  }
+
+  private async fallBackToAp(ap: NonNullable<DeviceOptions["apMode"]>): Promise<void> {
+    this.inAp = true;
+    this.protocol.returnToApMode();
+    await listenOn(this.server, ap.host, ap.port ?? 0);
     this.emit("moved", this.address);
   }
 }

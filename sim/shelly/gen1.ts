@@ -446,6 +446,20 @@ export class Gen1Protocol implements Protocol {
     return { ...json(update), afterwards: "reboot" as const };
   }
 
+  stationCredentials(): { ssid: string; password: string } {
+    const station = this.settings.wifi_sta;
+    const ssid = isObject(station) ? String(station.ssid ?? "") : "";
+    return { ssid, password: this.secrets.get("wifi_sta.key") ?? "" };
+  }
+
+  returnToApMode(): void {
+    this.inAp = true;
+    const ap = this.settings.wifi_ap;
+    if (isObject(ap)) ap.enabled = true;
+    const status = this.status.wifi_sta;
+    if (isObject(status)) Object.assign(status, { connected: false, ip: null });
+  }
+
   private startInApMode(): void {
     const ap = this.settings.wifi_ap;
     const sta = this.settings.wifi_sta;

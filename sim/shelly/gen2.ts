@@ -908,6 +908,21 @@ export class Gen2Protocol implements Protocol {
     }
   }
 
+  stationCredentials(): { ssid: string; password: string } {
+    const sta = isObject(this.config.wifi) ? this.config.wifi.sta : undefined;
+    const ssid = isObject(sta) ? String(sta.ssid ?? "") : "";
+    const password = this.secrets.get("wifi.sta.pass");
+    return { ssid, password: typeof password === "string" ? password : "" };
+  }
+
+  returnToApMode(): void {
+    this.inAp = true;
+    const ap = isObject(this.config.wifi) ? this.config.wifi.ap : undefined;
+    if (isObject(ap)) ap.enable = true;
+    const status = this.status.wifi;
+    if (isObject(status)) Object.assign(status, { sta_ip: null, status: "disconnected", ssid: null });
+  }
+
   private startInApMode(): void {
     const ssid = `${this.realm.slice(0, this.realm.lastIndexOf("-") + 1)}${String(this.info.mac).toUpperCase()}`;
     const wifi = isObject(this.config.wifi) ? this.config.wifi : {};

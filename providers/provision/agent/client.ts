@@ -1,0 +1,87 @@
+// The main side of the agent driver: find the named agent in the registry, check it is alive and
+// has the interface, submit the job as a task, and follow it to the end.
+import { randomUUID } from "node:crypto";
+import type { ProvisionJob, ProvisionOutcome } from "../job";
+import { sleep } from "../link";
+import type { AgentRecord, TaskRecord } from "./protocol";
+
+export interface AgentConnection {
+  /** Any agent's URL: every agent keeps the registry of those that report to it. */
+  registryUrl: string;
+  token: string;
+  /** How long the agent may go unanswered before the task counts as lost (default 60 s). */
+  lostAfterMs?: number;
+  pollMs?: number;
+}
+
+async function request<T>(connection: AgentConnection, url: string, init: RequestInit = {}): Promise<T> {
+  const response = await fetch(url, {
+    ...init,
+    headers: { authorization: `Bearer ${connection.token}`, "content-type": "application/json" },
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await response.text();
+  if (response.status === 401)
+    throw new Error(`${url}: the agent refused the token (secret "provisioner-token")`);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}: ${text}`);
+  return JSON.parse(text) as T;
+}
+
+export async function provisionThroughAgent(
+  connection: AgentConnection,
+  agentName: string,
+  iface: string | undefined,
+  job: ProvisionJob,
+): Promise<ProvisionOutcome> {
+  const where = `${job.device}: provisioner agent "${agentName}"`;
+  const agents = await request<{ agents: AgentRecord[] }>(
+    connection,
+    `${connection.registryUrl}/v1/agents`,
+  ).catch((err: Error) => {
+    throw new Error(`${where}: the registry at ${connection.registryUrl} did not answer: ${err.message}`);
+  });
+  const agent = agents.agents.find((a) => a.name === agentName);
+  if (!agent) {
+    const known = agents.agents.map((a) => a.name).join(", ") || "none";
+    throw new Error(
+      `${where} never registered at ${connection.registryUrl} (registered: ${known}): start it with --registry ${connection.registryUrl}`,
+    );
+  }
+  if (!agent.alive) {
+    throw new Error(
+      `${where} is not alive: its last heartbeat was at ${agent.lastContact}; check that it runs and reaches ${connection.registryUrl}`,
+    );
+  }
+  if (iface !== undefined && !agent.interfaces.includes(iface)) {
+    throw new Error(`${where} has no WiFi interface ${iface} (it has ${agent.interfaces.join(", ")})`);
+  }
+
+  const id = `${job.device}-${randomUUID()}`;
+  const submit = () =>
+    request<TaskRecord>(connection, `${agent.url}/v1/tasks`, {
+      method: "POST",
+      body: JSON.stringify({ id, interface: iface ?? agent.interfaces[0], job }),
+    });
+  // The same id again is answered with the same task: a lost answer cannot start it twice.
+  await submit().catch(() => sleep(1_000).then(submit));
+
+  const lostAfterMs = connection.lostAfterMs ?? 60_000;
+  let lastAnswer = Date.now();
+  let last: TaskRecord | undefined;
+  for (;;) {
+    await sleep(connection.pollMs ?? 500);
+    try {
+      last = await request<TaskRecord>(connection, `${agent.url}/v1/tasks/${encodeURIComponent(id)}`);
+      lastAnswer = Date.now();
+    } catch (err) {
+      if (Date.now() - lastAnswer > lostAfterMs) {
+        throw new Error(
+          `${where} at ${agent.url} stopped answering during task ${id} (last seen in step ${last?.step ?? "queued"}): ${(err as Error).message}. Once it is back, it marks the task failed and never runs it again; the device is in AP mode or on the network: run up again`,
+        );
+      }
+      continue;
+    }
+    if (last.state === "succeeded" && last.outcome) return last.outcome;
+    if (last.state === "failed") throw new Error(last.error ?? `${where}: task ${id} failed`);
+  }
+}
