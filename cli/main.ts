@@ -9,6 +9,7 @@ import { diffCommand } from "./commands/diff";
 import { engineCommands } from "./commands/engine";
 import { explainCommand } from "./commands/explain";
 import { prCommentCommand } from "./commands/pr-comment";
+import { provisionerCommand } from "./commands/provisioner";
 import { recoverCommand } from "./commands/recover";
 import { schemaCommand } from "./commands/schema";
 import { simCommand } from "./commands/sim";
@@ -28,6 +29,7 @@ const COMMANDS: Command[] = [
   prCommentCommand,
   demoCommand,
   recoverCommand,
+  provisionerCommand,
 ];
 
 function mainHelp(): string {
