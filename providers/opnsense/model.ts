@@ -190,7 +190,8 @@ export function planOpnsense(site: NetworkSite, devices: NetworkDevice[]): Opnse
           device: device.name,
           backend: site.dhcpBackend,
           subnet: site.subnet,
-          ...(site.dhcpPool && { dhcpPool: site.dhcpPool }),
+          // A plain copy: TOML tables have no prototype, which Pulumi's serializer cannot print.
+          ...(site.dhcpPool && { dhcpPool: { start: site.dhcpPool.start, end: site.dhcpPool.end } }),
           mac,
           ip: network.ip,
           hostname: network.hostname ?? "",
