@@ -5,8 +5,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { provisionThroughAgent } from "../../providers/provision/agent/client";
+import type { AgentRecord, TaskRecord } from "../../providers/provision/agent/protocol";
 import { type AgentOptions, type RunningAgent, startAgent } from "../../providers/provision/agent/server";
-import { AgentStore } from "../../providers/provision/agent/store";
 import type { ProvisionJob, ProvisionOutcome } from "../../providers/provision/job";
 
 const TOKEN = "agent-test-token-93d1";
@@ -89,7 +89,8 @@ describe("the provisioner agent", () => {
     });
   const submit = (agent: RunningAgent, id: string, iface = "wlan0") =>
     api(agent, "/v1/tasks", { method: "POST", body: JSON.stringify({ id, interface: iface, job: job(id) }) });
-  const task = async (agent: RunningAgent, id: string) => (await api(agent, `/v1/tasks/${id}`)).json();
+  const task = async (agent: RunningAgent, id: string) =>
+    (await (await api(agent, `/v1/tasks/${id}`)).json()) as TaskRecord;
 
   beforeEach(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), "agent-"));
@@ -181,7 +182,8 @@ describe("the provisioner agent", () => {
       body: JSON.stringify({ url: "http://127.0.0.1:9", interfaces: ["wlan0"], link: "nmcli" }),
     });
     expect(beat.status).toBe(200);
-    const listed = async () => (await (await api(agent, "/v1/agents")).json()).agents;
+    const listed = async () =>
+      ((await (await api(agent, "/v1/agents")).json()) as { agents: AgentRecord[] }).agents;
     expect(await listed()).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ name: "pi", alive: true, interfaces: ["wlan0", "wlan1"], link: "direct" }),
@@ -189,7 +191,7 @@ describe("the provisioner agent", () => {
       ]),
     );
     await new Promise((resolve) => setTimeout(resolve, 400));
-    expect((await listed()).map((a: { alive: boolean }) => a.alive)).toEqual([false, false]);
+    expect((await listed()).map((a) => a.alive)).toEqual([false, false]);
     await expect(
       provisionThroughAgent({ registryUrl: agent.url, token: TOKEN }, "pi-2", undefined, job("porch")),
     ).rejects.toThrow(/porch: provisioner agent "pi-2" is not alive: its last heartbeat was at/);
