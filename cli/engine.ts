@@ -27,6 +27,22 @@ export interface StackOptions {
   secrets?: Record<string, string>;
 }
 
+/**
+ * The engine rewrites the whole state file after every resource step by default: quadratic in
+ * the fleet's size (1,000 devices: minutes of JSON). shelly-fleet saves the state once at the
+ * end instead (PULUMI_SKIP_CHECKPOINTS), which is safe for its resources: creating a device or an
+ * OPNsense object adopts what exists, updates re-read before writing, and every device write is
+ * journaled. A run killed halfway therefore converges on the next one (README, "Interrupted
+ * runs"). Set PULUMI_SKIP_CHECKPOINTS=false to keep per-step checkpoints.
+ */
+export function engineEnvironment(): Record<string, string> {
+  return {
+    PULUMI_SKIP_CHECKPOINTS: process.env.PULUMI_SKIP_CHECKPOINTS ?? "true",
+    // check and diff are pure and fast in every provider here, so they may run in parallel.
+    PULUMI_PARALLEL_DIFF: process.env.PULUMI_PARALLEL_DIFF ?? "true",
+  };
+}
+
 export async function openStack(options: StackOptions): Promise<Stack> {
   const pulumiCommand = await PulumiCommand.get().catch((err: unknown) => {
     const detail = describeEngineFailure(err)?.message ?? (err as Error).message;
@@ -39,7 +55,7 @@ export async function openStack(options: StackOptions): Promise<Stack> {
   });
   const stack = await LocalWorkspace.createOrSelectStack(
     { projectName: PROJECT_NAME, stackName: options.stackName, program: options.program },
-    { workDir: options.projectDir, pulumiCommand },
+    { workDir: options.projectDir, pulumiCommand, envVars: engineEnvironment() },
   );
   for (const [key, value] of Object.entries(options.config ?? {})) {
     await stack.setConfig(key, { value });
