@@ -4,7 +4,9 @@
 // package at run time: the stored code stays small and holds no credentials (stack config, in
 // `configure`). All resources of a process share that module, hence one backup and one
 // reconfigure per service per apply.
+
 import * as pulumi from "@pulumi/pulumi";
+import { loadFromPackage } from "../load-from-package";
 import type { AliasSpec, ReservationSpec } from "./model";
 
 /** Bump when read or delete change: refresh and delete run the code stored in state (#16826). */
@@ -12,20 +14,9 @@ export const OPNSENSE_PROVIDER_VERSION = 1;
 
 type Lifecycle = typeof import("./lifecycle");
 
-/** Finds the shelly-fleet package above the provider process's directory (the Pulumi project). */
+/** The implementation, from the installed package (see load-from-package.ts). */
 function lifecycle(): Lifecycle {
-  const path: typeof import("node:path") = require("node:path");
-  const fs: typeof import("node:fs") = require("node:fs");
-  let dir = process.cwd();
-  for (;;) {
-    const manifest = path.join(dir, "package.json");
-    if (fs.existsSync(manifest) && JSON.parse(fs.readFileSync(manifest, "utf8")).name === "shelly-fleet") {
-      return require(path.join(dir, "dist", "providers", "opnsense", "lifecycle.js"));
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`shelly-fleet: no shelly-fleet package above ${process.cwd()}`);
-    dir = parent;
-  }
+  return loadFromPackage<Lifecycle>("dist/providers/opnsense/lifecycle.js");
 }
 
 const RESERVATION_INPUTS = [

@@ -1,8 +1,10 @@
 // The ProvisionedDevice dynamic provider: a thin adapter from Pulumi's lifecycle to lifecycle.ts.
 // Like ShellyDevice (providers/shelly/provider.ts), the serialized code only loads the
 // implementation from the installed shelly-fleet package, and credentials come from stack config.
+
 import * as pulumi from "@pulumi/pulumi";
 import type { ProvisionSettings } from "../../fleet/types";
+import { loadFromPackage } from "../load-from-package";
 import type { DeviceConfig } from "../shelly/model/catalog";
 
 /** Bump when read or delete change: refresh and delete run the code stored in state. */
@@ -11,18 +13,7 @@ export const PROVISION_PROVIDER_VERSION = 1;
 type Lifecycle = typeof import("./lifecycle");
 
 function lifecycle(): Lifecycle {
-  const path: typeof import("node:path") = require("node:path");
-  const fs: typeof import("node:fs") = require("node:fs");
-  let dir = process.cwd();
-  for (;;) {
-    const manifest = path.join(dir, "package.json");
-    if (fs.existsSync(manifest) && JSON.parse(fs.readFileSync(manifest, "utf8")).name === "shelly-fleet") {
-      return require(path.join(dir, "dist", "providers", "provision", "lifecycle.js"));
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`shelly-fleet: no shelly-fleet package above ${process.cwd()}`);
-    dir = parent;
-  }
+  return loadFromPackage<Lifecycle>("dist/providers/provision/lifecycle.js");
 }
 
 const INPUT_KEYS = [

@@ -4,7 +4,9 @@
 // for refresh and delete. So the methods below only load the implementation from the installed
 // shelly-fleet package at run time: the stored code stays a few kilobytes, and holds no
 // credentials (those come from stack config in `configure`).
+
 import * as pulumi from "@pulumi/pulumi";
+import { loadFromPackage } from "../load-from-package";
 import type { DeviceConfig } from "./model/catalog";
 
 /** Bump when read or delete change: refresh and delete run the code stored in state (#16826). */
@@ -12,20 +14,9 @@ export const SHELLY_PROVIDER_VERSION = 1;
 
 type Lifecycle = typeof import("./lifecycle");
 
-/** Finds the shelly-fleet package above the provider process's directory (the Pulumi project). */
+/** The implementation, from the installed package (see load-from-package.ts). */
 function lifecycle(): Lifecycle {
-  const path: typeof import("node:path") = require("node:path");
-  const fs: typeof import("node:fs") = require("node:fs");
-  let dir = process.cwd();
-  for (;;) {
-    const manifest = path.join(dir, "package.json");
-    if (fs.existsSync(manifest) && JSON.parse(fs.readFileSync(manifest, "utf8")).name === "shelly-fleet") {
-      return require(path.join(dir, "dist", "providers", "shelly", "lifecycle.js"));
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`shelly-fleet: no shelly-fleet package above ${process.cwd()}`);
-    dir = parent;
-  }
+  return loadFromPackage<Lifecycle>("dist/providers/shelly/lifecycle.js");
 }
 
 const INPUT_KEYS = [
