@@ -40,6 +40,7 @@ interface Result {
   peak_rss_cli_mb: number;
   peak_rss_engine_mb: number;
   peak_rss_provider_mb: number;
+  cpu_s: { cli: number; engine: number; provider: number };
 }
 
 const { values } = parseArgs({
@@ -62,6 +63,8 @@ function log(text: string): void {
 /** Peak resident memory of a process tree, by role, sampled from /proc while it runs. */
 class MemoryWatch {
   readonly peakKb = { cli: 0, engine: 0, provider: 0, total: 0 };
+  /** CPU seconds per role, at the last sample: where the time goes. */
+  readonly cpuSeconds = { cli: 0, engine: 0, provider: 0 };
   private readonly timer: NodeJS.Timeout;
   constructor(private readonly rootPid: number) {
     this.timer = setInterval(() => this.sample(), 100);
@@ -82,6 +85,9 @@ class MemoryWatch {
     const visit = (pid: number) => {
       try {
         const rss = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        const cpu = (Number(fields[11]) + Number(fields[12])) / 100;
         const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
         const role =
           pid === this.rootPid
@@ -91,7 +97,10 @@ class MemoryWatch {
               : /pulumi /.test(`${cmdline} `)
                 ? "engine"
                 : undefined;
-        if (role) this.peakKb[role] = Math.max(this.peakKb[role], rss);
+        if (role) {
+          this.peakKb[role] = Math.max(this.peakKb[role], rss);
+          this.cpuSeconds[role] = Math.max(this.cpuSeconds[role], cpu);
+        }
         total += rss;
       } catch {
         return;
@@ -109,7 +118,7 @@ class MemoryWatch {
 async function timed(
   args: string[],
   env: NodeJS.ProcessEnv,
-): Promise<{ seconds: number; memory: MemoryWatch["peakKb"] }> {
+): Promise<{ seconds: number; memory: MemoryWatch["peakKb"]; cpu: MemoryWatch["cpuSeconds"] }> {
   const started = process.hrtime.bigint();
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
@@ -126,7 +135,7 @@ async function timed(
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   // preview exits 0 with changes; anything else is a failed run, not a measurement.
   if (code !== 0) throw new Error(`${args.slice(1, 3).join(" ")} exited ${code}: ${stderr.slice(-2000)}`);
-  return { seconds, memory: watch.peakKb };
+  return { seconds, memory: watch.peakKb, cpu: watch.cpuSeconds };
 }
 
 function scratchProject(dir: string): NodeJS.ProcessEnv {
@@ -261,10 +270,11 @@ async function benchSize(n: number): Promise<Result[]> {
         peak_rss_cli_mb: mb(run.memory.cli),
         peak_rss_engine_mb: mb(run.memory.engine),
         peak_rss_provider_mb: mb(run.memory.provider),
+        cpu_s: { cli: round(run.cpu.cli), engine: round(run.cpu.engine), provider: round(run.cpu.provider) },
       });
       const r = results[results.length - 1] as Result;
       log(
-        `  ${r.wall_s} s (floor ${r.floor_s} s, ratio ${r.ratio}); ${r.reads_per_device} reads, ${r.writes_per_device} writes per device; peak ${r.peak_rss_mb} MB`,
+        `  ${r.wall_s} s (floor ${r.floor_s} s, ratio ${r.ratio}); ${r.reads_per_device} reads, ${r.writes_per_device} writes per device; peak ${r.peak_rss_mb} MB; CPU s: cli ${r.cpu_s.cli}, engine ${r.cpu_s.engine}, provider ${r.cpu_s.provider} (floor: ${round(floor.cpu.cli)}, ${round(floor.cpu.engine)}, ${round(floor.cpu.provider)})`,
       );
     }
   } finally {

@@ -82,7 +82,8 @@ function parseUrn(urn: string): { stack: string; type: string; name: string } {
 }
 
 function kindOf(type: string): ResourceKind | undefined {
-  if (/\/shelly:/.test(type)) return "device";
+  // Only the device's own resource: provisioning (shelly:ProvisionedDevice) is another step.
+  if (/\/shelly:Device$/.test(type)) return "device";
   if (/\/opnsense:/.test(type)) return /alias/i.test(type) ? "alias" : "reservation";
   return undefined;
 }

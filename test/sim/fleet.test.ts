@@ -170,7 +170,7 @@ describe("shelly-fleet sim", () => {
         ["sim", "--fleet", writeSpec("cli-bad.json", { devices: [{ from: 3 }] })],
         /^shelly-fleet: .*cli-bad\.json: devices\[0\]\.from must be a capture directory\n$/,
       ],
-      [["sim"], /^shelly-fleet: give either --from DIR \(repeatable\) or --fleet FILE\n$/],
+      [["sim"], /^shelly-fleet: give --from DIR \(repeatable\), --fleet FILE or --opnsense\n$/],
     ];
     for (const [args, message] of cases) {
       const result = await runCli(args);
