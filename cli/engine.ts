@@ -2,13 +2,7 @@
 // function. The engine then talks to this process over `--client`, so no nodejs language host
 // binary is needed (see README, "Development"): the same program also runs under `pulumi`.
 import * as path from "node:path";
-import {
-  CommandError,
-  LocalWorkspace,
-  PulumiCommand,
-  type PulumiFn,
-  type Stack,
-} from "@pulumi/pulumi/automation";
+import type { PulumiFn, Stack } from "@pulumi/pulumi/automation";
 import { UsageError } from "./errors";
 
 export const PROJECT_NAME = "shelly-fleet";
@@ -43,7 +37,16 @@ export function engineEnvironment(): Record<string, string> {
   };
 }
 
+/** The fleet program (index.ts), loaded when an engine command runs: it pulls in Pulumi. */
+export function loadProgram(): PulumiFn {
+  return (require("../index") as typeof import("../index")).default;
+}
+
 export async function openStack(options: StackOptions): Promise<Stack> {
+  // Loaded on first use: the Automation API takes a second to load, which commands such as
+  // validate (a pre-commit hook) should not pay.
+  const { LocalWorkspace, PulumiCommand } =
+    require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
   const pulumiCommand = await PulumiCommand.get().catch((err: unknown) => {
     const detail = describeEngineFailure(err)?.message ?? (err as Error).message;
     throw new UsageError(
@@ -68,7 +71,8 @@ export async function openStack(options: StackOptions): Promise<Stack> {
 
 /** The exit code and the engine's own error text, for a failed engine command. */
 export function describeEngineFailure(err: unknown): { exitCode: number; message: string } | undefined {
-  if (!(err instanceof CommandError)) return undefined;
+  // The Automation API's CommandError, recognized by shape so that this module need not load it.
+  if (!(err instanceof Error) || !("commandResult" in err)) return undefined;
   // The result is private in the SDK's typings but a plain field at run time. A non-zero exit
   // arrives as the process runner's error, which holds the real exit code and stderr.
   type Failed = { exitCode?: number; stderr?: string };

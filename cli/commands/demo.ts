@@ -6,11 +6,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { loadFleet } from "../../fleet";
-import program from "../../index";
 import { hostOf } from "../../providers/shelly/session";
 import { type SimDevice, startDevice } from "../../sim";
 import { type Command, print } from "../command";
-import { openStack, PACKAGE_ROOT } from "../engine";
+import { loadProgram, openStack, PACKAGE_ROOT } from "../engine";
 import { UsageError } from "../errors";
 import { previewWithFieldSummary } from "./engine";
 
@@ -70,7 +69,7 @@ export const demoCommand: Command = {
     }
     const captures = capturesByModel();
     const devices: SimDevice[] = [];
-    const stack = await openStack({ projectDir: PACKAGE_ROOT, stackName: site, program });
+    const stack = await openStack({ projectDir: PACKAGE_ROOT, stackName: site, program: loadProgram() });
     // The simulated devices take the site's login password, as real ones would have it.
     const loginSecret = fleet.sites[0]?.credentials?.device_password?.secret;
     const password = loginSecret

@@ -2,12 +2,11 @@
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import type { Stack } from "@pulumi/pulumi/automation";
-import program from "../../index";
 import { analyzePreview } from "../../review/preview-changes";
 import { PreviewDigestBuilder } from "../../review/preview-json";
 import { renderPreviewFieldSummary } from "../../review/render";
 import { type Command, print } from "../command";
-import { openStack, PACKAGE_ROOT } from "../engine";
+import { loadProgram, openStack, PACKAGE_ROOT } from "../engine";
 import { UsageError } from "../errors";
 
 const OPTIONS_HELP = `Options:
@@ -68,7 +67,7 @@ function engineCommand(
       const stack = await openStack({
         projectDir: path.resolve(values.dir ?? PACKAGE_ROOT),
         stackName: values.stack,
-        program,
+        program: loadProgram(),
         config: parseConfig(values.config),
         secrets: parseConfig(values.secret, "--secret"),
       });

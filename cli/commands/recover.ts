@@ -1,9 +1,8 @@
 // `shelly-fleet recover`: after a run was killed (power cut, SIGKILL, a closed laptop).
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import program from "../../index";
 import { type Command, print } from "../command";
-import { openStack, PACKAGE_ROOT } from "../engine";
+import { loadProgram, openStack, PACKAGE_ROOT } from "../engine";
 import { UsageError } from "../errors";
 
 const HELP = `Usage: shelly-fleet recover [options]
@@ -44,7 +43,7 @@ export const recoverCommand: Command = {
     const stack = await openStack({
       projectDir: path.resolve(values.dir ?? PACKAGE_ROOT),
       stackName: values.stack,
-      program,
+      program: loadProgram(),
     });
     print(`releasing the lock of stack ${values.stack}\n`);
     await stack.cancel();
