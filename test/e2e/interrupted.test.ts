@@ -2,6 +2,7 @@
 // applied, and a run killed with SIGKILL converges on the next one, leaving a journal of what it
 // was writing.
 import { spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
@@ -45,6 +46,30 @@ async function setUp(label: string) {
       project.env,
     );
   return { project, devices, cli };
+}
+
+/** Every process below `root`, from /proc (Linux). */
+function descendants(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  const found: number[] = [];
+  const visit = (pid: number) => {
+    for (const child of children.get(pid) ?? []) {
+      found.push(child);
+      visit(child);
+    }
+  };
+  visit(root);
+  return found;
 }
 
 async function live(device: SimDevice): Promise<Map<string, unknown>> {
@@ -113,8 +138,17 @@ describe("an up killed with SIGKILL halfway", () => {
     const deadline = Date.now() + 120_000;
     while (!firstWrite() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(firstWrite()).toBe(true);
-    // The whole process group: the CLI, the engine and the provider process.
+    // A power cut: the CLI, the engine and the provider process all at once. The engine starts
+    // its plugins in their own process groups, so the tree is walked rather than the group.
+    const tree = descendants(child.pid as number);
     process.kill(-(child.pid as number), "SIGKILL");
+    for (const pid of tree) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // Already gone with the group.
+      }
+    }
     await new Promise((resolve) => child.once("exit", resolve));
 
     const journal = await fs.readFile(
