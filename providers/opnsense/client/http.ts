@@ -1,8 +1,10 @@
 // The one HTTP door of the OPNsense client: undici with TLS verification on (an optional CA bundle,
 // never an insecure default), Basic auth from the key and secret, a deadline per request, reads
 // retried after transport failures, writes never, and OPNsense's error bodies turned into errors.
+
 import { setTimeout as sleep } from "node:timers/promises";
 import { Agent, type Dispatcher, request } from "undici";
+import { errorCode, isTimeoutCode } from "../../transport-errors";
 import {
   OpnsenseAuthError,
   OpnsenseConnectionError,
@@ -36,20 +38,6 @@ export interface OpnsenseTransportOptions {
 /** The TLS options handed to undici: verification is always on; `ca` replaces the trusted roots. */
 export function tlsOptions(ca: string | undefined): { rejectUnauthorized: true; ca?: string } {
   return ca === undefined ? { rejectUnauthorized: true } : { rejectUnauthorized: true, ca };
-}
-
-const TIMEOUT_CODES = new Set([
-  "UND_ERR_CONNECT_TIMEOUT",
-  "UND_ERR_HEADERS_TIMEOUT",
-  "UND_ERR_BODY_TIMEOUT",
-  "ETIMEDOUT",
-]);
-
-function errorCode(error: unknown): string | undefined {
-  if (typeof error !== "object" || error === null) return undefined;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === "string") return code;
-  return errorCode((error as { cause?: unknown }).cause);
 }
 
 export interface ApiResponse {
@@ -147,7 +135,7 @@ export class OpnsenseHttp {
       return { status: response.statusCode, contentType, text };
     } catch (error) {
       const code = errorCode(error);
-      if (deadline.aborted || (code !== undefined && TIMEOUT_CODES.has(code))) {
+      if (deadline.aborted || isTimeoutCode(code)) {
         throw new OpnsenseTimeoutError(this.timeoutMs, { ...context, cause: error });
       }
       const reason = code ?? (error instanceof Error ? error.message : String(error));

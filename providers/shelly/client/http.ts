@@ -1,7 +1,9 @@
 // The one HTTP door of the Shelly clients: undici requests with a deadline, per-device and global
 // concurrency bounds, transport errors translated into the Shelly hierarchy, and bounded retries.
+
 import { setTimeout as sleep } from "node:timers/promises";
 import { Agent, type Dispatcher, request } from "undici";
+import { errorCode, isConnectionCode, isTimeoutCode } from "../../transport-errors";
 import {
   ShellyConnectionError,
   type ShellyError,
@@ -127,31 +129,6 @@ export interface HttpResult {
   body: string;
 }
 
-const CONNECTION_ERROR_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EPIPE",
-  "UND_ERR_SOCKET",
-  "UND_ERR_CLOSED",
-]);
-const TIMEOUT_ERROR_CODES = new Set([
-  "UND_ERR_CONNECT_TIMEOUT",
-  "UND_ERR_HEADERS_TIMEOUT",
-  "UND_ERR_BODY_TIMEOUT",
-  "ETIMEDOUT",
-]);
-
-function errorCode(error: unknown): string | undefined {
-  if (typeof error !== "object" || error === null) return undefined;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === "string") return code;
-  return errorCode((error as { cause?: unknown }).cause);
-}
-
 /** The HTTP side of one device: host is `ip`, `ip:port` or a DNS name. */
 export class HttpTransport {
   readonly host: string;
@@ -199,10 +176,10 @@ export class HttpTransport {
       return { status: response.statusCode, headers: response.headers, body };
     } catch (error) {
       const code = errorCode(error);
-      if (deadline.aborted || (code !== undefined && TIMEOUT_ERROR_CODES.has(code))) {
+      if (deadline.aborted || isTimeoutCode(code)) {
         throw new ShellyTimeoutError(timeoutMs, { ...context, cause: error });
       }
-      if (code !== undefined && CONNECTION_ERROR_CODES.has(code)) {
+      if (isConnectionCode(code)) {
         throw new ShellyConnectionError(`connection failed (${code})`, { ...context, cause: error });
       }
       throw new ShellyConnectionError(
