@@ -134,11 +134,17 @@ function publicChange({ key, from, to, secret, line }: FieldChange): FieldChange
   return { key, from, to, secret, line };
 }
 
+/** The input with its desired config flattened once, for the step builders. */
+interface Planning extends PlanInput {
+  flatDesired: FlatConfig;
+}
+
 export function plan(input: PlanInput): Plan {
   const { device, documents } = input;
   const generation = documents.generation;
   const errors: string[] = [];
   const desired = flattenDesired(input.desired);
+  const planning: Planning = { ...input, flatDesired: desired };
   const live = flattenLive(documents, input.namedIds);
   const secretHashes: Record<string, string> = {};
   const changes: Change[] = [];
@@ -160,7 +166,9 @@ export function plan(input: PlanInput): Plan {
   if (errors.length > 0) return result;
 
   result.steps =
-    generation === "gen1" ? gen1Steps(input, changes, live, errors) : gen2Steps(input, changes, live, errors);
+    generation === "gen1"
+      ? gen1Steps(planning, changes, live, errors)
+      : gen2Steps(planning, changes, live, errors);
   const firmware = firmwareStep(input, errors);
   if (firmware) {
     result.steps.push(firmware.step);
@@ -300,7 +308,7 @@ function encodeGen1(spec: FieldSpec, value: unknown): string | number | boolean 
   return value as string | number | boolean;
 }
 
-function gen1Steps(input: PlanInput, changes: Change[], live: FlatConfig, errors: string[]): PlanStep[] {
+function gen1Steps(input: Planning, changes: Change[], live: FlatConfig, errors: string[]): PlanStep[] {
   const steps = new Map<string, PlanStep>();
   const stepFor = (path: string, order: number): PlanStep => {
     let step = steps.get(path);
@@ -388,7 +396,7 @@ function addGen1Param(step: PlanStep, param: string, value: unknown, previous: u
 
 /** Gen1 actions are written a whole slot at a time: index, name, enabled and every URL. */
 function gen1ActionSteps(
-  input: PlanInput,
+  input: Planning,
   changes: Change[],
   live: FlatConfig,
   stepFor: (path: string, order: number) => PlanStep,
@@ -396,7 +404,7 @@ function gen1ActionSteps(
   const slots = new Set(changes.filter((c) => c.section === "action").map((c) => c.entry as string));
   for (const slot of slots) {
     const [event, index] = slot.split("@") as [string, string];
-    const desired = flattenDesired(input.desired);
+    const desired = input.flatDesired;
     const value = (field: string, source: FlatConfig) => source.get(`action[${slot}].${field}`);
     const enabled = value("enabled", desired) ?? value("enabled", live) ?? true;
     const urls = (value("urls", desired) ?? value("urls", live) ?? []) as string[];
@@ -429,7 +437,7 @@ function gen1ActionSteps(
 // ---------------------------------------------------------------------------------------------
 // Gen2+
 
-function gen2Steps(input: PlanInput, changes: Change[], live: FlatConfig, errors: string[]): PlanStep[] {
+function gen2Steps(input: Planning, changes: Change[], live: FlatConfig, errors: string[]): PlanStep[] {
   const { documents } = input;
   if (documents.generation !== "gen2") return [];
   const steps = new Map<string, PlanStep>();
@@ -535,16 +543,16 @@ function setUndo(step: PlanStep, path: string, previous: unknown): void {
 }
 
 /** The plain value of a secret field the files set, whether or not it changed. */
-function desiredSecret(input: PlanInput, key: string): string | undefined {
-  const ref = flattenDesired(input.desired).get(key);
+function desiredSecret(input: Planning, key: string): string | undefined {
+  const ref = input.flatDesired.get(key);
   return isSecretRef(ref) ? input.secrets[ref.secret] : undefined;
 }
 
 /** Gen2+ auth: `Shelly.SetAuth` with ha1 = sha256("admin:<device id>:<password>"), or null to turn it off. */
-function authStep(input: PlanInput, changes: Change[], errors: string[]): PlanStep | undefined {
+function authStep(input: Planning, changes: Change[], errors: string[]): PlanStep | undefined {
   const { documents, device } = input;
   const deviceId = String((documents as { deviceInfo: JsonObject }).deviceInfo.id ?? "");
-  const enabled = (flattenDesired(input.desired).get("auth.enabled") ?? true) as boolean;
+  const enabled = (input.flatDesired.get("auth.enabled") ?? true) as boolean;
   const password = desiredSecret(input, "auth.password");
   if (enabled && password === undefined) {
     errors.push(`${device}: auth: turning auth on needs auth.password`);
