@@ -140,6 +140,7 @@ export async function openSession(
   let connection: ShellyConnection = await connect(address, { password: options.password }, transport);
   const generation: Generation = connection.generation === 1 ? "gen1" : "gen2";
 
+  let connectMacUnread = true;
   const reconnect = async (password: string | undefined) => {
     connection = await connect(address, { password }, transport);
   };
@@ -178,6 +179,12 @@ export async function openSession(
     },
 
     async readMac() {
+      // The probe that opened the session just read it; later calls (after writes, a reboot)
+      // ask the device again.
+      if (connectMacUnread) {
+        connectMacUnread = false;
+        return connection.probe.mac;
+      }
       return (await probe(address, transport)).mac;
     },
 
