@@ -4,8 +4,8 @@
 import { createHash } from "node:crypto";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import type { DesiredDevice, FleetError, Site } from "./fleet";
-import { loadFleet, secretEnvName } from "./fleet";
+import type { DesiredDevice, Site } from "./fleet";
+import { formatFleetError, loadFleet, secretEnvName } from "./fleet";
 import { declareOpnsense } from "./providers/opnsense/program";
 import { declareProvisioning } from "./providers/provision/program";
 import { isSecretRef } from "./providers/shelly/model/normalize";
@@ -13,10 +13,6 @@ import { ShellyDevice } from "./providers/shelly/provider";
 
 /** The package root, from the source (index.ts) or the build (dist/index.js). */
 const PACKAGE_ROOT = path.basename(__dirname) === "dist" ? path.dirname(__dirname) : __dirname;
-
-function formatError(error: FleetError): string {
-  return `${error.file}${error.line ? `:${error.line}` : ""}: ${error.keyPath ? `${error.keyPath}: ` : ""}${error.message}`;
-}
 
 /** Every secret name a device's settings refer to. */
 function secretNames(value: unknown, names = new Set<string>()): Set<string> {
@@ -35,7 +31,7 @@ export default async function program(): Promise<Record<string, unknown>> {
   if (fleet.errors.length > 0) {
     // RunError: the engine shows the message without a stack trace; these are the user's files.
     throw new pulumi.RunError(
-      `the fleet files under ${root} have ${fleet.errors.length} problem(s):\n  ${fleet.errors.map(formatError).join("\n  ")}`,
+      `the fleet files under ${root} have ${fleet.errors.length} problem(s):\n  ${fleet.errors.map((error) => formatFleetError(error)).join("\n  ")}`,
     );
   }
   const site = fleet.sites.find((s) => s.name === siteName) as Site;

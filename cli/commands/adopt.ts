@@ -8,8 +8,8 @@ import { adoptedConfig } from "../../providers/shelly/model/adopt";
 import { flattenLive } from "../../providers/shelly/model/normalize";
 import { openSession } from "../../providers/shelly/session";
 import { type Command, print } from "../command";
-import { PACKAGE_ROOT } from "../engine";
 import { UsageError } from "../errors";
+import { defaultRoot } from "./validate";
 
 const HELP = `Usage: shelly-fleet adopt <address> --site NAME [options]
 
@@ -20,7 +20,7 @@ Read a live device and write devices/<site>/<name>.toml with what it shows now, 
 
 Options:
   -s, --site NAME       the site (devices/<site>/); required
-      --root DIR        the fleet root; default: this package
+      --root DIR        the fleet root; default: the nearest directory above with a Pulumi.yaml
       --name NAME       the device file's name; default: from the device's name, else its id
       --force           overwrite an existing file
   -h, --help            show this help
@@ -78,7 +78,7 @@ export const adoptCommand: Command = {
     if (!/^[a-z0-9][a-z0-9_-]*$/.test(name))
       throw new UsageError(`--name "${name}": use lower-case letters, digits, - and _`);
 
-    const root = path.resolve(values.root ?? PACKAGE_ROOT);
+    const root = values.root === undefined ? defaultRoot() : path.resolve(values.root);
     const file = path.join(root, "devices", values.site, `${name}.toml`);
     if (fs.existsSync(file) && !values.force) {
       throw new UsageError(`${path.relative(process.cwd(), file)} exists; pass --force to overwrite it`, 1);

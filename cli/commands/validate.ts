@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { type FleetError, listSites, loadFleet } from "../../fleet";
+import { type FleetError, formatFleetError, listSites, loadFleet } from "../../fleet";
 import { type Command, print } from "../command";
 import { UsageError } from "../errors";
 
@@ -45,9 +45,7 @@ export function resolveFleetOptions(values: { root?: string; site?: string }): {
 
 /** `file:line: key.path: message`, the file relative to the current directory. */
 export function formatError(error: FleetError, root: string): string {
-  const file = path.relative(process.cwd(), path.join(root, error.file)) || error.file;
-  const where = error.line === undefined ? file : `${file}:${error.line}`;
-  return error.keyPath === "" ? `${where}: ${error.message}` : `${where}: ${error.keyPath}: ${error.message}`;
+  return formatFleetError(error, path.relative(process.cwd(), path.join(root, error.file)) || error.file);
 }
 
 export const validateCommand: Command = {
