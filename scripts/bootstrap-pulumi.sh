@@ -12,6 +12,16 @@ version="$(sed -n 's|^\tgithub.com/pulumi/pulumi/pkg/v3 v\([0-9.]*\).*$|\1|p' "$
 if [ -x "$bin/pulumi" ]; then
   exit 0
 fi
+# One build at a time: shells that source env.sh together wait for the first build, then use it.
+mkdir -p "$(dirname "$bin")"
+exec 9>"$bin.lock"
+if ! flock -n 9; then
+  echo "shelly-fleet: another shell is building the Pulumi CLI; waiting for it" >&2
+  flock 9
+fi
+if [ -x "$bin/pulumi" ]; then
+  exit 0
+fi
 if ! command -v go >/dev/null 2>&1; then
   # Without Go, let the `pulumi` npm package (a dev dependency) download the same release into
   # the same directory; that needs access to Pulumi's download site.
