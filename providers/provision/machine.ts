@@ -100,6 +100,7 @@ export async function runProvisioning(
   // A re-run after a failed harden, or an agent restarted mid-task: the device is on the network.
   if ((await macAt(job.stationAddress)) === job.mac) {
     const session = await openSession(job.stationAddress, {
+      expectedMac: job.mac,
       password: authPassword(job) ?? job.loginPassword,
     });
     await harden(session);
@@ -144,6 +145,7 @@ export async function runProvisioning(
         );
       }
       return openSession(job.apAddress, {
+        expectedMac: job.mac,
         password: job.loginPassword ?? authPassword(job),
         passwordAfterAuthChange: authPassword(job) ?? null,
       });
@@ -212,7 +214,10 @@ export async function runProvisioning(
     await recover(other);
   }
 
-  const station = await openSession(job.stationAddress, { password: authPassword(job) ?? job.loginPassword });
+  const station = await openSession(job.stationAddress, {
+    expectedMac: job.mac,
+    password: authPassword(job) ?? job.loginPassword,
+  });
   await harden(station);
   return outcome(station, apSsid, false);
 
@@ -244,7 +249,10 @@ export async function runProvisioning(
         await link.joinAccessPoint(apSsid, signal);
         await waitForMac(job.apAddress, job.mac, signal);
         if (signal.aborted) return;
-        const device = await openSession(job.apAddress, { password: authPassword(job) ?? job.loginPassword });
+        const device = await openSession(job.apAddress, {
+          expectedMac: job.mac,
+          password: authPassword(job) ?? job.loginPassword,
+        });
         // Station off so that the device stays in AP mode instead of retrying the bad network.
         const request: DeviceRequest =
           device.generation === "gen1"

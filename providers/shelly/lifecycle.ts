@@ -174,7 +174,8 @@ export function observe(
  */
 export async function read(id: string, props: ShellyDeviceOutputs): Promise<ShellyDeviceOutputs> {
   const password = loginPassword(props);
-  const status = await readDeviceStatus(props.address, props.generation, { ...sessionOptions, password });
+  const identity = { ...sessionOptions, password, expectedMac: props.mac };
+  const status = await readDeviceStatus(props.address, props.generation, identity);
   if (status.mac !== props.mac) {
     throw new Error(
       `${props.name}: ${props.address} now answers with MAC ${status.mac}, not ${props.mac} (${id})`,
@@ -183,7 +184,7 @@ export async function read(id: string, props: ShellyDeviceOutputs): Promise<Shel
   if (status.revision && props.observed && props.revision && jsonEqual(status.revision, props.revision)) {
     return props;
   }
-  const session = await openSession(props.address, { ...sessionOptions, password });
+  const session = await openSession(props.address, identity);
   try {
     // The revision read before the documents: a change in between only costs a full read next time.
     const documents = await session.readDocuments();
@@ -202,6 +203,7 @@ async function apply(
   const newPassword = authPassword(inputs.desired, secrets);
   const session = await openSession(inputs.address, {
     ...sessionOptions,
+    expectedMac: inputs.mac,
     password: loginPassword(inputs),
     passwordAfterAuthChange: newPassword,
   });

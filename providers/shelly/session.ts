@@ -10,6 +10,7 @@ import {
   probe,
   type ShellyConnection,
   ShellyError,
+  ShellyMacMismatchError,
   ShellyRpcError,
 } from "./client";
 import type { DeviceConfig, Generation } from "./model/catalog";
@@ -21,6 +22,12 @@ import { firmwareVersion } from "./plan/planner";
 
 export interface SessionOptions {
   timeoutMs?: number;
+  /**
+   * The MAC the files give the device. Before any request that carries credentials or writes,
+   * the device must have shown it without credentials; once it shows another, the session sends
+   * nothing more.
+   */
+  expectedMac?: string;
   /** The login password for a device with auth on. */
   password?: string;
   /** After the plan changes auth: the new password, or null when auth goes off. */
@@ -107,19 +114,21 @@ export function hostOf(address: string): string {
 export async function readDeviceStatus(
   deviceAddress: string,
   generation: Generation,
-  options: Pick<SessionOptions, "timeoutMs" | "password"> = {},
+  options: Pick<SessionOptions, "timeoutMs" | "password" | "expectedMac"> = {},
 ): Promise<{ mac: string; revision?: ConfigRevision }> {
   const host = hostOf(deviceAddress);
   const transport = options.timeoutMs ? { timeoutMs: options.timeoutMs } : {};
+  // With a password and an expected MAC, the clients check the identity before sending it.
+  const identity = { password: options.password, expectedMac: options.expectedMac };
   if (generation === "gen1") {
-    const status = await new Gen1Client(host, { ...transport, password: options.password }).getStatus();
+    const status = await new Gen1Client(host, { ...transport, ...identity }).getStatus();
     const count = status.cfg_changed_cnt;
     return {
       mac: normalizeMac(String(status.mac ?? "")) ?? String(status.mac),
       revision: typeof count === "number" ? { cfg_changed_cnt: count } : undefined,
     };
   }
-  const sys = await new Gen2Client(host, { ...transport, password: options.password }).sysGetStatus();
+  const sys = await new Gen2Client(host, { ...transport, ...identity }).sysGetStatus();
   return { mac: normalizeMac(String(sys.mac ?? "")) ?? String(sys.mac), revision: revisionOf(sys) };
 }
 
@@ -137,12 +146,33 @@ export async function openSession(
 ): Promise<ShellySession> {
   const address = hostOf(deviceAddress);
   const transport = options.timeoutMs ? { timeoutMs: options.timeoutMs } : {};
-  let connection: ShellyConnection = await connect(address, { password: options.password }, transport);
+  const identity =
+    options.expectedMac === undefined ? transport : { ...transport, expectedMac: options.expectedMac };
+  let connection: ShellyConnection = await connect(address, { password: options.password }, identity);
   const generation: Generation = connection.generation === 1 ? "gen1" : "gen2";
 
   let connectMacUnread = true;
   const reconnect = async (password: string | undefined) => {
-    connection = await connect(address, { password }, transport);
+    connection = await connect(address, { password }, identity);
+  };
+
+  // The identity as last seen without credentials: fresh right after a probe, stale after a
+  // write (a device can be swapped or readdressed under a running apply), lost for good once
+  // another MAC answered.
+  let identityFresh = true;
+  let lostTo: string | undefined;
+  const seen = (mac: string): string => {
+    if (options.expectedMac !== undefined && mac !== options.expectedMac) lostTo ??= mac;
+    else identityFresh = true;
+    return mac;
+  };
+  const beforeWrite = async () => {
+    if (options.expectedMac === undefined) return;
+    if (!identityFresh && lostTo === undefined) seen((await probe(address, transport)).mac);
+    if (lostTo !== undefined) {
+      throw new ShellyMacMismatchError(options.expectedMac, lostTo, { host: address, call: "GET /shelly" });
+    }
+    identityFresh = false;
   };
 
   const waitUntilBack = async () => {
@@ -183,9 +213,9 @@ export async function openSession(
       // ask the device again.
       if (connectMacUnread) {
         connectMacUnread = false;
-        return connection.probe.mac;
+        return seen(connection.probe.mac);
       }
-      return (await probe(address, transport)).mac;
+      return seen((await probe(address, transport)).mac);
     },
 
     async readDocuments(): Promise<DeviceDocuments> {
@@ -205,6 +235,7 @@ export async function openSession(
     },
 
     async send(request: DeviceRequest) {
+      await beforeWrite();
       let result: unknown;
       if (request.kind === "gen1") {
         if (connection.generation !== 1) throw new Error(`${address}: a Gen1 request for a Gen2+ device`);
@@ -222,6 +253,7 @@ export async function openSession(
     },
 
     async reboot() {
+      await beforeWrite();
       if (connection.generation === 1) await connection.client.reboot();
       else await connection.client.shellyReboot();
       await waitUntilBack();

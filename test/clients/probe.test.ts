@@ -77,7 +77,7 @@ describe("probe", () => {
     const error = await probe(server.host, { expectedMac: "aa-bb-cc-dd-ee-ff" }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ShellyMacMismatchError);
     expect((error as Error).message).toBe(
-      `${server.host} GET /shelly: expected MAC AABBCCDDEEFF, the device reports 34945472A643`,
+      `${server.host} GET /shelly: a different device (MAC 34945472A643) answers at ${server.host}; expected AABBCCDDEEFF`,
     );
   });
 

@@ -2,10 +2,11 @@
 // verify, roll back, with the device's own request log as the witness.
 import * as path from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
+import { ShellyMacMismatchError } from "../../providers/shelly/client";
 import type { DeviceConfig } from "../../providers/shelly/model/catalog";
 import { flattenLive, toDeviceConfig } from "../../providers/shelly/model/normalize";
 import { applyDevice, ShellyApplyError } from "../../providers/shelly/plan/executor";
-import { openSession, type SessionOptions } from "../../providers/shelly/session";
+import { openSession, readDeviceStatus, type SessionOptions } from "../../providers/shelly/session";
 import { DEFAULT_PASSWORD, type DeviceOptions, type SimDevice, startDevice } from "../../sim";
 import { CAPTURES_DIR, captureNames } from "../support/captures";
 
@@ -214,5 +215,59 @@ describe("auth", () => {
     const device = await simulate("gen1-shelly1", { password: "right" });
     const { record } = await apply(device, { device: { name: "Locked" } }, { password: "right" });
     expect(record.verified).toBe(true);
+  });
+});
+
+describe("identity before credentials", () => {
+  const OTHER_MAC = "AABBCCDDEE00";
+
+  test("Gen1: a device with another MAC never gets the password (Basic is clear text)", async () => {
+    const impostor = await simulate("gen1-shelly1", { password: "right" });
+    for (const attempt of [
+      readDeviceStatus(impostor.address, "gen1", { password: "right", expectedMac: OTHER_MAC }),
+      openSession(impostor.address, { password: "right", expectedMac: OTHER_MAC }),
+    ]) {
+      await expect(attempt).rejects.toBeInstanceOf(ShellyMacMismatchError);
+    }
+    // Only the unauthenticated identity document was asked for.
+    expect(new Set(impostor.log.entries().map((entry) => entry.path))).toEqual(new Set(["/shelly"]));
+  });
+
+  test("Gen2+: the digest challenge's realm shows another device, so no credentials are sent", async () => {
+    const impostor = await simulate("gen2-plus1pm", { password: "right" });
+    const error = await readDeviceStatus(impostor.address, "gen2", {
+      password: "right",
+      expectedMac: OTHER_MAC,
+    }).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(ShellyMacMismatchError);
+    expect((error as Error).message).toMatch(
+      /a different device \(MAC AABBCCDDEEFF\) answers at 127\.0\.0\.1:\d+; expected AABBCCDDEE00$/,
+    );
+    // With the right password, any answered credential would have been a 200.
+    expect(impostor.log.entries().map((entry) => entry.status)).toEqual([401]);
+  });
+
+  test("a device swapped in the middle of an apply gets no further write, rollback included", async () => {
+    const device = await simulate("gen2-plus1pm");
+    const add = device.log.add.bind(device.log);
+    device.log.add = (entry) => {
+      add(entry);
+      if (entry.kind === "write") device.faults.set({ mac: OTHER_MAC });
+    };
+    const session = await openSession(device.address, { expectedMac: trueMac.get(device) });
+    const error = await applyDevice(
+      {
+        device: "dev",
+        desired: { switch: [{ id: 0, name: "Changed" }], mqtt: { enabled: true, server: "b.invalid:1883" } },
+        secrets: {},
+        secretHashes: {},
+        salt: "s",
+      },
+      session,
+      { expectedMac: trueMac.get(device) as string },
+    ).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(ShellyApplyError);
+    expect((error as Error).message).toContain(`a different device (MAC ${OTHER_MAC})`);
+    expect(writes(device)).toBe(1);
   });
 });

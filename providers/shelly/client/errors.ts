@@ -72,7 +72,10 @@ export class ShellyMacMismatchError extends ShellyError {
   readonly actualMac: string;
 
   constructor(expectedMac: string, actualMac: string, context: ShellyErrorContext) {
-    super(`expected MAC ${expectedMac}, the device reports ${actualMac}`, context);
+    super(
+      `a different device (MAC ${actualMac}) answers at ${context.host}; expected ${expectedMac}`,
+      context,
+    );
     this.expectedMac = expectedMac;
     this.actualMac = actualMac;
   }

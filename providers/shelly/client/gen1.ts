@@ -1,13 +1,19 @@
 // Gen1 HTTP client (API.md §2): one method per endpoint, named after its path. Writes are GETs with
 // a query string and answer the updated document; HTTP Basic when `/settings/login` enabled it.
-import { ShellyAuthError, ShellyHttpError, ShellyProtocolError } from "./errors";
+import { ShellyAuthError, ShellyHttpError, ShellyMacMismatchError, ShellyProtocolError } from "./errors";
 import { HttpTransport, isRecord, parseJsonBody, type TransportOptions } from "./http";
+import { normalizeMac } from "./probe";
 import type { Gen1Actions, Gen1OtaInfo, Gen1Params, Gen1Shelly, JsonObject } from "./types";
 
 export interface Gen1ClientOptions extends TransportOptions {
   /** Gen1 lets the user choose it (`/settings/login?username=`). Default `admin`. */
   username?: string;
   password?: string;
+  /**
+   * The MAC the device must have. Gen1 sends the password in clear (Basic), so before the first
+   * request that carries it, an unauthenticated GET /shelly must show this MAC.
+   */
+  expectedMac?: string;
 }
 
 /** Encodes Gen1 parameters; keys and values are percent-encoded except the `[]` of list keys, written as the docs show them. */
@@ -32,6 +38,9 @@ export class Gen1Client {
   private readonly transport: HttpTransport;
   private username: string;
   private password: string | undefined;
+  private readonly expectedMac: string | undefined;
+  /** Whether GET /shelly has shown the expected MAC, so credentials may be sent. */
+  private identityShown: boolean;
 
   constructor(host: string, options: Gen1ClientOptions = {}) {
     this.host = host;
@@ -39,11 +48,21 @@ export class Gen1Client {
     this.transport = new HttpTransport(host, 1, options);
     this.username = options.username ?? "admin";
     this.password = options.password;
+    this.expectedMac =
+      options.expectedMac === undefined
+        ? undefined
+        : (normalizeMac(options.expectedMac) ?? options.expectedMac);
+    this.identityShown = this.expectedMac === undefined;
   }
 
-  /** `GET /shelly`: identity, never needs credentials. */
+  /** `GET /shelly`: identity, never needs credentials (and never gets them). */
   getShelly(): Promise<Gen1Shelly> {
     return this.read<Gen1Shelly>("/shelly");
+  }
+
+  /** Records a MAC just read from GET /shelly (by a probe): credentials may follow if it is the expected one. */
+  identityRead(mac: string): void {
+    if (mac === this.expectedMac) this.identityShown = true;
   }
 
   /** `GET /settings`: the whole configuration, mixed with some state. */
@@ -194,7 +213,9 @@ export class Gen1Client {
   private async exchange(pathAndQuery: string, call: string, expectJson = true): Promise<JsonObject> {
     const context = { host: this.host, call };
     const headers: Record<string, string> = {};
-    if (this.password !== undefined) {
+    const identityOnly = pathAndQuery === "/shelly";
+    if (this.password !== undefined && !identityOnly) {
+      if (!this.identityShown) await this.checkIdentity();
       headers.authorization = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString("base64")}`;
     }
     const response = await this.transport.send({ method: "GET", path: pathAndQuery, call, headers });
@@ -211,5 +232,17 @@ export class Gen1Client {
     const body = parseJsonBody(response.body, context);
     if (!isRecord(body)) throw new ShellyProtocolError("answer is not a JSON object", context);
     return body;
+  }
+
+  private async checkIdentity(): Promise<void> {
+    const shelly = await this.getShelly();
+    const actual = normalizeMac(String(shelly.mac ?? "")) ?? String(shelly.mac);
+    if (actual !== this.expectedMac) {
+      throw new ShellyMacMismatchError(this.expectedMac as string, actual, {
+        host: this.host,
+        call: "GET /shelly",
+      });
+    }
+    this.identityShown = true;
   }
 }

@@ -6,10 +6,12 @@ import {
   ShellyAuthError,
   type ShellyErrorContext,
   ShellyHttpError,
+  ShellyMacMismatchError,
   ShellyProtocolError,
   ShellyRpcError,
 } from "./errors";
 import { type HttpResult, HttpTransport, isRecord, parseJsonBody, type TransportOptions } from "./http";
+import { normalizeMac, probe } from "./probe";
 import type {
   Gen2AvailableUpdates,
   Gen2ComponentsPage,
@@ -43,6 +45,12 @@ export interface Gen2ClientOptions extends TransportOptions {
   rateLimitDelayMs?: number;
   /** The frame's `src`; the docs require one although HTTP examples omit it. */
   src?: string;
+  /**
+   * The MAC the device must have. A digest challenge is answered only when its realm (the device
+   * id, `shellyplus1pm-<mac>`) ends in it, or, for a realm without a MAC, after an
+   * unauthenticated GET /shelly shows it: credentials never reach another device.
+   */
+  expectedMac?: string;
 }
 
 export interface CallOptions {
@@ -68,6 +76,8 @@ export class Gen2Client {
   private readonly rateLimitDelayMs: number;
   private readonly src: string;
   private readonly fixedInFlight: number | undefined;
+  private readonly expectedMac: string | undefined;
+  private readonly probeOptions: TransportOptions;
   private nextId = 1;
 
   constructor(host: string, options: Gen2ClientOptions = {}) {
@@ -78,6 +88,12 @@ export class Gen2Client {
     this.rateLimitRetries = options.rateLimitRetries ?? DEFAULT_RATE_LIMIT_RETRIES;
     this.rateLimitDelayMs = options.rateLimitDelayMs ?? DEFAULT_RATE_LIMIT_DELAY_MS;
     this.src = options.src ?? "shelly-fleet";
+    this.expectedMac =
+      options.expectedMac === undefined
+        ? undefined
+        : (normalizeMac(options.expectedMac) ?? options.expectedMac);
+    const { expectedMac: _mac, password: _password, ...transport } = options;
+    this.probeOptions = transport;
   }
 
   /**
@@ -117,7 +133,7 @@ export class Gen2Client {
         // One fresh challenge per call: a second 401 right after it means the password is wrong.
         // A first 401 with a cached nonce is the nonce expiring (stale=true on fw 2.0.0), not a wrong password.
         if (authenticated) throw new ShellyAuthError("credentials rejected", context);
-        this.acceptChallenge(response, context);
+        await this.acceptChallenge(response, context);
         authenticated = true;
         continue;
       }
@@ -134,7 +150,7 @@ export class Gen2Client {
     }
   }
 
-  private acceptChallenge(response: HttpResult, context: ShellyErrorContext): void {
+  private async acceptChallenge(response: HttpResult, context: ShellyErrorContext): Promise<void> {
     const header = response.headers["www-authenticate"];
     const challenges = Array.isArray(header) ? header : header === undefined ? [] : [header];
     const challenge = challenges.map(parseDigestChallenge).find((parsed) => parsed !== undefined);
@@ -142,7 +158,16 @@ export class Gen2Client {
     if (challenge.algorithm.toUpperCase() !== "SHA-256") {
       throw new ShellyAuthError(`unsupported digest algorithm ${challenge.algorithm}`, context);
     }
+    if (this.expectedMac !== undefined) await this.checkIdentity(challenge.realm, context);
     this.session?.accept(challenge);
+  }
+
+  /** Throws ShellyMacMismatchError unless the challenging device is the expected one. */
+  private async checkIdentity(realm: string, context: ShellyErrorContext): Promise<void> {
+    const expected = this.expectedMac as string;
+    const fromRealm = /[-_]([0-9a-f]{12})$/i.exec(realm)?.[1]?.toUpperCase();
+    const actual = fromRealm ?? (await probe(this.host, this.probeOptions)).mac;
+    if (actual !== expected) throw new ShellyMacMismatchError(expected, actual, context);
   }
 
   private interpret(response: HttpResult, id: number, context: ShellyErrorContext): RpcOutcome {

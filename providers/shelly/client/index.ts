@@ -60,7 +60,8 @@ export type ShellyConnection =
 
 /**
  * Probes `host` (checking its MAC when `options.expectedMac` is given) and returns the matching
- * client. Authentication is not tried here: the first call that needs it will.
+ * client. Authentication is not tried here: the first call that needs it will, and with
+ * `expectedMac` only after the device has shown that MAC without credentials.
  */
 export async function connect(
   host: string,
@@ -68,21 +69,21 @@ export async function connect(
   options: ProbeOptions = {},
 ): Promise<ShellyConnection> {
   const result = await probe(host, options);
-  const { expectedMac: _expectedMac, ...transport } = options;
+  // The clients keep checking the identity before they send credentials (after a reboot, say).
+  const { expectedMac, ...transport } = options;
   if (result.generation === 1) {
-    return {
-      generation: 1,
-      probe: result,
-      client: new Gen1Client(host, {
-        ...transport,
-        username: credentials.username,
-        password: credentials.password,
-      }),
-    };
+    const client = new Gen1Client(host, {
+      ...transport,
+      username: credentials.username,
+      password: credentials.password,
+      expectedMac,
+    });
+    client.identityRead(result.mac);
+    return { generation: 1, probe: result, client };
   }
   return {
     generation: result.generation,
     probe: result,
-    client: new Gen2Client(host, { ...transport, password: credentials.password }),
+    client: new Gen2Client(host, { ...transport, password: credentials.password, expectedMac }),
   };
 }
