@@ -14,6 +14,20 @@ vi.setConfig({ testTimeout: 10_000 });
 const settings = fixture("gen1-shelly1-settings.json");
 
 describe("transport", () => {
+  test("a read answered HTTP 500 once is retried; a write is not", async () => {
+    let requests = 0;
+    const server = await startServer((_request, response) => {
+      requests++;
+      if (requests % 2 === 1) sendJson(response, { error: "busy" }, 500);
+      else sendJson(response, settings);
+    });
+    const client = new Gen1Client(server.host, { retryDelayMs: 1 });
+    await expect(client.getSettings()).resolves.toMatchObject({ name: settings.name });
+    expect(requests).toBe(2);
+    await expect(client.setSettings({ name: "x" })).rejects.toMatchObject({ status: 500 });
+    expect(requests).toBe(3);
+  });
+
   test("a global gate bounds requests across devices", async () => {
     let concurrent = 0;
     let maxConcurrent = 0;

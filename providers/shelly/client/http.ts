@@ -8,6 +8,7 @@ import {
   ShellyConnectionError,
   type ShellyError,
   type ShellyErrorContext,
+  ShellyHttpError,
   ShellyProtocolError,
   ShellyTimeoutError,
 } from "./errors";
@@ -202,7 +203,11 @@ export class HttpTransport {
       try {
         return await attempt();
       } catch (error) {
-        const retryable = error instanceof ShellyConnectionError || error instanceof ShellyTimeoutError;
+        // A 5xx on a read is a device that is busy or restarting: worth another try, like a timeout.
+        const retryable =
+          error instanceof ShellyConnectionError ||
+          error instanceof ShellyTimeoutError ||
+          (error instanceof ShellyHttpError && error.status >= 500);
         if (!retryable || n >= maxAttempts) throw error;
         const delayMs = this.retryDelayMs * 2 ** (n - 1);
         this.onRetry?.({ host: this.host, call, attempt: n, maxAttempts, delayMs, error });

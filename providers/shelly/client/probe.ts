@@ -57,10 +57,11 @@ export async function probe(host: string, options: ProbeOptions = {}): Promise<P
   // The generation is not known yet, so the request takes a Gen1-sized slot (one in flight).
   const transport = new HttpTransport(host, 1, options);
   const context = { host, call: CALL };
-  const response = await transport.withRetries(CALL, true, () =>
-    transport.send({ method: "GET", path: "/shelly", call: CALL }),
-  );
-  if (response.status !== 200) throw new ShellyHttpError(response.status, response.body, context);
+  const response = await transport.withRetries(CALL, true, async () => {
+    const answer = await transport.send({ method: "GET", path: "/shelly", call: CALL });
+    if (answer.status !== 200) throw new ShellyHttpError(answer.status, answer.body, context);
+    return answer;
+  });
   const body = parseJsonBody(response.body, context);
   if (!isRecord(body)) throw new ShellyProtocolError("/shelly is not a JSON object", context);
   const result = interpret(host, body);
