@@ -2,10 +2,10 @@
 // then the fleet-wide checks and one merge per device. Mistakes are collected, never thrown.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { inRange, inSubnet, isHostname, isIPv4, normalizeMac, parseSubnet } from "../providers/shared/net";
 import { CATALOG, type SectionName, type SectionSpec } from "../providers/shelly/model/catalog";
 import { MergedConfig } from "./merge";
 import { generationOfModel } from "./models";
-import { inRange, inSubnet, isHostname, isIPv4, normalizeMac, parseSubnet } from "./net";
 import { checkSchema, type FileKind, locate } from "./schema-check";
 import { parseSource, type SourceFile } from "./source";
 import { substitute, substitutionsFor, unknownSubstitutionMessage } from "./substitute";
@@ -193,7 +193,8 @@ class FleetLoader {
       name: fileName.slice(0, -".toml".length),
       site,
       source,
-      mac: normalizeMac(data.mac),
+      // The schema has checked the spelling, so the MAC normalizes.
+      mac: normalizeMac(data.mac) ?? data.mac,
       address: data.address,
       expect: data.expect,
       network: data.network,

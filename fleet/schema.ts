@@ -1,6 +1,8 @@
 // JSON Schemas for the fleet files, generated from the field catalog: the catalog names every
 // section and field once, and both editors (through schema/*.json) and `validate` (through ajv)
 // check the files against what is derived here.
+
+import { CIDR_PATTERN, IPV4_PATTERN } from "../providers/shared/net";
 import {
   CATALOG,
   type FieldSpec,
@@ -19,13 +21,11 @@ export const FORMATS = {
     name: "a MAC address (AA:BB:CC:DD:EE:FF, aa-bb-cc-dd-ee-ff or AABBCCDDEEFF)",
   },
   ipv4: {
-    pattern:
-      "^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$",
+    pattern: IPV4_PATTERN,
     name: "an IPv4 address such as 10.0.20.31",
   },
   cidr: {
-    pattern:
-      "^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/([0-9]|[12][0-9]|3[0-2])$",
+    pattern: CIDR_PATTERN,
     name: "a subnet such as 10.0.20.0/24",
   },
   name: {

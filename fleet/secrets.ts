@@ -1,28 +1,10 @@
 // Secret references, `{ secret = "name" }`, resolved at run time: from the Pulumi stack config
 // (`shelly-fleet:secret.<name>`, set with `pulumi config set --secret`) or the environment
 // (`SHELLY_FLEET_SECRET_<NAME>`). The caller passes the config lookup, so this stays free of Pulumi.
-import type { SecretRef } from "../providers/shelly/model/catalog";
+import { isSecretRef, secretConfigKey, secretEnvName } from "../providers/shared/secrets";
 import type { DesiredDevice, FleetError, Site } from "./types";
 
-export const SECRET_CONFIG_PREFIX = "shelly-fleet:secret.";
-
-export function secretConfigKey(name: string): string {
-  return `${SECRET_CONFIG_PREFIX}${name}`;
-}
-
-/** `mqtt-shelly` → `SHELLY_FLEET_SECRET_MQTT_SHELLY`. */
-export function secretEnvName(name: string): string {
-  return `SHELLY_FLEET_SECRET_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
-}
-
-export function isSecretRef(value: unknown): value is SecretRef {
-  return (
-    value !== null &&
-    typeof value === "object" &&
-    Object.keys(value).length === 1 &&
-    typeof (value as SecretRef).secret === "string"
-  );
-}
+export { isSecretRef, secretConfigKey, secretEnvName } from "../providers/shared/secrets";
 
 /** A place a secret is used: the first one names it in a "missing secret" error. */
 export interface SecretUse {

@@ -1,4 +1,7 @@
+import type { ProvisionSettings } from "../providers/provision/types";
 import type { DeviceConfig, SecretRef } from "../providers/shelly/model/catalog";
+
+export type { ProvisionSettings };
 
 /** A mistake in the fleet files. Collected across the whole run, never thrown. */
 export interface FleetError {
@@ -27,24 +30,6 @@ export interface NetworkSettings {
   ip?: string;
   hostname?: string;
   aliases?: string[];
-}
-
-/** `[provision]`: the device is new and joins the network from its access point (README, "Provisioning"). */
-export interface ProvisionSettings {
-  driver: "direct" | "nmcli" | "agent";
-  /** The network the device joins. */
-  wifi_ssid: string;
-  wifi_password: SecretRef;
-  /** The device's AP SSID; default: any Shelly SSID ending in the device's MAC. */
-  ap_ssid?: string;
-  /** Where the device answers in AP mode; default 192.168.33.1. */
-  ap_address?: string;
-  /** nmcli and agent: the WiFi interface that joins the AP. */
-  interface?: string;
-  /** agent: the provisioner agent's name. */
-  agent?: string;
-  /** Keep BLE RPC on after provisioning (Bluetooth gateways need it). */
-  ble_gateway?: boolean;
 }
 
 export interface SiteCredentials {

@@ -1,9 +1,11 @@
 // What the ProvisionedDevice resource does at each step of its Pulumi lifecycle, as plain
 // functions: no Pulumi import here. providers/provision/provider.ts is the thin adapter.
-import type { ProvisionSettings } from "../../fleet/types";
+
+import { isSecretRef, secretConfigKey, secretEnvName } from "../shared/secrets";
+import { UNKNOWN } from "../shared/unknown";
 import { probe, ShellyError } from "../shelly/client";
 import type { DeviceConfig } from "../shelly/model/catalog";
-import { flattenDesired, isSecretRef } from "../shelly/model/normalize";
+import { flattenDesired } from "../shelly/model/normalize";
 import { hostOf } from "../shelly/session";
 import { type AgentConnection, provisionThroughAgent } from "./agent/client";
 import { DirectLink } from "./direct";
@@ -11,9 +13,7 @@ import { DEFAULT_AP_ADDRESS, type ProvisionJob, type StepName, type StepTiming }
 import type { WifiLink } from "./link";
 import { runProvisioning } from "./machine";
 import { NmcliLink } from "./nmcli";
-
-/** The unknown-value sentinel the engine sends during previews (rpc.unknownValue). */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+import type { ProvisionSettings } from "./types";
 
 export interface ProvisionedDeviceInputs {
   name: string;
@@ -52,9 +52,7 @@ export const AGENT_TOKEN_SECRET = "provisioner-token";
 
 /** Called once per provider process with the whole stack config (decrypted). */
 export function configure(get: Lookup): void {
-  lookupSecret = (name) =>
-    get(`shelly-fleet:secret.${name}`) ??
-    process.env[`SHELLY_FLEET_SECRET_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`];
+  lookupSecret = (name) => get(secretConfigKey(name)) ?? process.env[secretEnvName(name)];
   const timeouts = get("shelly-fleet:provisionTimeoutsMs");
   timeoutsMs = timeouts ? (JSON.parse(timeouts) as Partial<Record<StepName, number>>) : {};
   agentUrl = get(AGENT_URL_KEY);
@@ -92,7 +90,7 @@ function secret(device: string, name: string, what: string): string {
   const value = lookupSecret(name);
   if (value === undefined) {
     throw new Error(
-      `${device}: secret "${name}" (${what}) is not set: set stack config shelly-fleet:secret.${name} or SHELLY_FLEET_SECRET_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`,
+      `${device}: secret "${name}" (${what}) is not set: set stack config ${secretConfigKey(name)} or ${secretEnvName(name)}`,
     );
   }
   return value;

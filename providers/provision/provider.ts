@@ -1,70 +1,43 @@
-// The ProvisionedDevice dynamic provider: a thin adapter from Pulumi's lifecycle to lifecycle.ts.
-// Like ShellyDevice (providers/shelly/provider.ts), the serialized code only loads the
-// implementation from the installed shelly-fleet package, and credentials come from stack config.
+// The ProvisionedDevice dynamic provider: lifecycle.ts behind the shared adapter
+// (providers/shared/dynamic-provider.ts says what the stored code holds).
 
 import * as pulumi from "@pulumi/pulumi";
-import type { ProvisionSettings } from "../../fleet/types";
-import { loadFromPackage } from "../load-from-package";
+import { dynamicProvider, type ResourceLifecycle } from "../shared/dynamic-provider";
+import { loadFromPackage } from "../shared/load-from-package";
 import type { DeviceConfig } from "../shelly/model/catalog";
+import type { ProvisionedDeviceInputs, ProvisionedDeviceOutputs } from "./lifecycle";
+import type { ProvisionSettings } from "./types";
 
 /** Bump when read or delete change: refresh and delete run the code stored in state. */
 export const PROVISION_PROVIDER_VERSION = 1;
 
-type Lifecycle = typeof import("./lifecycle");
-
-function lifecycle(): Lifecycle {
-  return loadFromPackage<Lifecycle>("dist/providers/provision/lifecycle.js");
+/**
+ * The implementation, from the installed package. Its `read` takes the state alone, as the
+ * provider code stored in existing stacks calls it; the adapter passes the id too.
+ */
+function lifecycle(): ResourceLifecycle<ProvisionedDeviceInputs, ProvisionedDeviceOutputs> {
+  const module = loadFromPackage<typeof import("./lifecycle")>("dist/providers/provision/lifecycle.js");
+  return { ...module, read: (_id, props) => module.read(props) };
 }
 
-const INPUT_KEYS = [
-  "name",
-  "site",
-  "mac",
-  "address",
-  "provision",
-  "preNetwork",
-  "loginSecret",
-  "keepAp",
-  "keepBleRpc",
-  "providerVersion",
-];
-
-function inputsOf(props: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(
-    INPUT_KEYS.filter((key) => props[key] !== undefined).map((key) => [key, props[key]]),
-  );
-}
-
-export const provisionedDeviceProvider: pulumi.dynamic.ResourceProvider = {
-  async configure(req) {
-    lifecycle().configure((key) => req.config.get(key));
+// The device stays on the network as it is: deleting only forgets that it was provisioned (the
+// lifecycle has no delete).
+export const provisionedDeviceProvider = dynamicProvider<ProvisionedDeviceInputs, ProvisionedDeviceOutputs>({
+  lifecycle,
+  inputKeys: {
+    name: true,
+    site: true,
+    mac: true,
+    address: true,
+    provision: true,
+    preNetwork: true,
+    loginSecret: true,
+    keepAp: true,
+    keepBleRpc: true,
+    providerVersion: true,
   },
-
-  async check(_olds, news) {
-    return { inputs: news, failures: lifecycle().check(news as never) };
-  },
-
-  async diff(_id, olds, news) {
-    return lifecycle().diff(olds as never, news as never);
-  },
-
-  async create(inputs) {
-    const outs = await lifecycle().create(inputsOf(inputs) as never);
-    return { id: outs.mac, outs };
-  },
-
-  async read(id, props) {
-    const outs = await lifecycle().read(props as never);
-    return { id, props: outs, inputs: inputsOf(outs as never) };
-  },
-
-  async update(_id, olds, news) {
-    return { outs: await lifecycle().update(olds as never, inputsOf(news) as never) };
-  },
-
-  // The device stays on the network as it is: deleting only forgets that it was provisioned.
-  async delete() {},
-};
+  id: (outs) => outs.mac,
+});
 
 export interface ProvisionedDeviceArgs {
   name: pulumi.Input<string>;

@@ -3,6 +3,8 @@
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { secretEnvName } from "../shared/secrets";
+import { UNKNOWN } from "../shared/unknown";
 import type { DeviceConfig, Generation } from "./model/catalog";
 import {
   type DeviceDocuments,
@@ -23,9 +25,6 @@ import {
   ShellyPlanError,
 } from "./plan/executor";
 import { type ConfigRevision, openSession, readDeviceStatus, type SessionOptions } from "./session";
-
-/** The unknown-value sentinel the engine sends during previews (rpc.unknownValue). */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export interface ShellyDeviceInputs {
   /** The device file's name: `devices/<site>/<name>.toml`. */
@@ -71,7 +70,7 @@ export function configure(get: (key: string) => string | undefined): void {
   lookupSecret = (name) => {
     const fromConfig = get(`shelly-fleet:secret.${name}`);
     if (fromConfig !== undefined) return fromConfig;
-    return process.env[`SHELLY_FLEET_SECRET_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`];
+    return process.env[secretEnvName(name)];
   };
   journalDir = get("shelly-fleet:journalDir") ?? journalDir;
   const timeout = Number(get("shelly-fleet:timeoutMs"));

@@ -1,11 +1,9 @@
 // The local checks that run before any write to OPNsense, and the site plan.
 import { describe, expect, test } from "vitest";
-import {
-  aliasNameProblem,
-  canonicalMac,
-  planOpnsense,
-  reservationFailures,
-} from "../../providers/opnsense/model";
+import { aliasNameProblem } from "../../providers/opnsense/alias/model";
+import { canonicalMac } from "../../providers/opnsense/model";
+import { planOpnsense } from "../../providers/opnsense/plan";
+import { reservationFailures } from "../../providers/opnsense/reservation/model";
 
 const site = {
   name: "home",

@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { loadFleet } from "../../fleet";
-import { preNetworkConfig } from "../../providers/provision/program";
+import { preNetworkConfig } from "../../program/provision";
 
 let root: string | undefined;
 afterEach(async () => {

@@ -3,6 +3,8 @@ import { Gen1Client } from "./gen1";
 import { Gen2Client } from "./gen2";
 import { type Gen1ProbeResult, type Gen2ProbeResult, type ProbeOptions, probe } from "./probe";
 
+// The client's callers (the CLI's adopt, the session) spell MACs as the client does.
+export { normalizeMac } from "../../shared/net";
 export type { DigestChallenge, RpcAuth } from "./digest";
 export { DigestSession, digestResponse, parseDigestChallenge, RPC_HA2, sha256Hex, shellyHa1 } from "./digest";
 export {
@@ -40,7 +42,6 @@ export {
   assertMac,
   type Gen1ProbeResult,
   type Gen2ProbeResult,
-  normalizeMac,
   type ProbeOptions,
   type ProbeResult,
   probe,

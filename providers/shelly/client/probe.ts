@@ -1,4 +1,5 @@
 // `GET /shelly`: unauthenticated on every generation (API.md §1), so every conversation starts here.
+import { normalizeMac } from "../../shared/net";
 import { ShellyHttpError, ShellyMacMismatchError, ShellyProtocolError } from "./errors";
 import { HttpTransport, isRecord, parseJsonBody, type TransportOptions } from "./http";
 import type { Gen1Shelly, Gen2DeviceInfo } from "./types";
@@ -42,12 +43,6 @@ export type ProbeResult = Gen1ProbeResult | Gen2ProbeResult;
 export interface ProbeOptions extends TransportOptions {
   /** When given, a device with another MAC fails with ShellyMacMismatchError. */
   expectedMac?: string;
-}
-
-/** `AA:BB:cc-dd…` → `AABBCCDD…`; undefined unless 12 hex digits remain. */
-export function normalizeMac(mac: string): string | undefined {
-  const hex = mac.replace(/[:\-.\s]/g, "").toUpperCase();
-  return /^[0-9A-F]{12}$/.test(hex) ? hex : undefined;
 }
 
 const CALL = "GET /shelly";

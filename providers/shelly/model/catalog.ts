@@ -5,6 +5,8 @@
 // Sources: ../shared/reference/shelly/MODEL.md and API.md. "gen2" covers Gen2, Gen3 and Gen4,
 // which share the JSON-RPC API.
 
+import type { SecretRef } from "../../shared/secrets";
+
 export type Generation = "gen1" | "gen2";
 export const GENERATIONS: readonly Generation[] = ["gen1", "gen2"];
 
@@ -597,10 +599,7 @@ void catalogIsWellFormed;
 export type SectionName = keyof typeof CATALOG;
 export const SECTION_NAMES = Object.keys(CATALOG) as SectionName[];
 
-/** `{ secret = "name" }`: resolved at run time from stack config or the environment. */
-export interface SecretRef {
-  secret: string;
-}
+export type { SecretRef };
 
 type ValueOf<V> = V extends { kind: "string" }
   ? string

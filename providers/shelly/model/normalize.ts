@@ -10,7 +10,6 @@ import {
   type DeviceConfig,
   type FieldSpec,
   type Generation,
-  type SecretRef,
   type SectionName,
   type SectionSpec,
 } from "./catalog";
@@ -42,9 +41,7 @@ export type DeviceDocuments = Gen1Documents | Gen2Documents;
 
 const SECTIONS = CATALOG as unknown as Record<SectionName, SectionSpec>;
 
-export function isSecretRef(value: unknown): value is SecretRef {
-  return isObject(value) && typeof value.secret === "string" && Object.keys(value).length === 1;
-}
+export { isSecretRef } from "../../shared/secrets";
 
 export function isSecretField(field: FieldSpec): boolean {
   return field.type.kind === "secret";

@@ -1,8 +1,9 @@
 // The OPNsense part of the Pulumi program: one DhcpReservation per device with `network.ip`, one
 // FirewallAlias per name in the devices' `network.aliases`.
 import * as pulumi from "@pulumi/pulumi";
-import { type NetworkDevice, type NetworkSite, planOpnsense } from "./model";
-import { DhcpReservation, FirewallAlias } from "./provider";
+import { FirewallAlias } from "../providers/opnsense/alias/provider";
+import { type NetworkDevice, type NetworkSite, planOpnsense } from "../providers/opnsense/plan";
+import { DhcpReservation } from "../providers/opnsense/reservation/provider";
 
 export interface OpnsenseResources {
   /** Device name → its reservation: the device's own resource depends on it. */

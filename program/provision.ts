@@ -1,9 +1,9 @@
 // The provisioning part of the Pulumi program: one ProvisionedDevice per device file with a
 // `[provision]` table; the device's ShellyDevice then depends on it.
 import type * as pulumi from "@pulumi/pulumi";
-import type { DesiredDevice } from "../../fleet/types";
-import type { DeviceConfig } from "../shelly/model/catalog";
-import { ProvisionedDevice } from "./provider";
+import type { DesiredDevice } from "../fleet";
+import { ProvisionedDevice } from "../providers/provision/provider";
+import type { DeviceConfig } from "../providers/shelly/model/catalog";
 
 /**
  * What is written in AP mode, before the station WiFi (ANCHORS.md section 5: Sys, auth, MQTT,

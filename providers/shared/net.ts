@@ -1,7 +1,12 @@
-// Address arithmetic and formats for the fleet-wide checks.
-import { FORMATS } from "./schema";
+// Address formats and arithmetic shared by the fleet checks, the OPNsense model and the clients.
 
-const IPV4 = new RegExp(FORMATS.ipv4.pattern);
+const OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])";
+
+/** Regular-expression sources, also used as JSON Schema patterns. */
+export const IPV4_PATTERN = `^(${OCTET}\\.){3}${OCTET}$`;
+export const CIDR_PATTERN = `^(${OCTET}\\.){3}${OCTET}/([0-9]|[12][0-9]|3[0-2])$`;
+
+const IPV4 = new RegExp(IPV4_PATTERN);
 const HOSTNAME =
   /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
@@ -23,7 +28,7 @@ export interface Subnet {
   size: number;
 }
 
-/** `10.0.20.0/24`, already checked against the schema's pattern. */
+/** `10.0.20.0/24`, already checked against CIDR_PATTERN. */
 export function parseSubnet(cidr: string): Subnet {
   const [address = "", bits = "32"] = cidr.split("/");
   const size = 2 ** (32 - Number(bits));
@@ -40,7 +45,11 @@ export function inRange(ip: string, start: string, end: string): boolean {
   return n >= ipv4ToNumber(start) && n <= ipv4ToNumber(end);
 }
 
-/** `aa:bb:cc:dd:ee:ff`, `AA-BB-...` or `AABBCCDDEEFF` → `AABBCCDDEEFF`. */
-export function normalizeMac(mac: string): string {
-  return mac.replace(/[:-]/g, "").toUpperCase();
+/**
+ * A MAC in any usual spelling (`aa:bb:…`, `AA-BB-…`, `aabb.ccdd.eeff`, `AABBCCDDEEFF`) → its 12
+ * upper-case hex digits, the fleet's identity of a device; undefined when it is not a MAC.
+ */
+export function normalizeMac(text: string): string | undefined {
+  const hex = text.replace(/[:\-.\s]/g, "").toUpperCase();
+  return /^[0-9A-F]{12}$/.test(hex) ? hex : undefined;
 }
