@@ -1,8 +1,9 @@
 // Gen1 HTTP client (API.md §2): one method per endpoint, named after its path. Writes are GETs with
 // a query string and answer the updated document; HTTP Basic when `/settings/login` enabled it.
+
+import { normalizeMac } from "../../shared/net";
 import { ShellyAuthError, ShellyHttpError, ShellyMacMismatchError, ShellyProtocolError } from "./errors";
 import { HttpTransport, isRecord, parseJsonBody, type TransportOptions } from "./http";
-import { normalizeMac } from "./probe";
 import type { Gen1Actions, Gen1OtaInfo, Gen1Params, Gen1Shelly, JsonObject } from "./types";
 
 export interface Gen1ClientOptions extends TransportOptions {

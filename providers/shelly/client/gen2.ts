@@ -1,6 +1,7 @@
 // Gen2+ (Gen2, Gen3, Gen4) JSON-RPC client over `POST /rpc` (API.md §3), with SHA-256 digest
 // authentication in the frame's `auth` object (§4). Wrapper names mirror the RPC method names.
 import { setTimeout as sleep } from "node:timers/promises";
+import { normalizeMac } from "../../shared/net";
 import { DigestSession, parseDigestChallenge, shellyHa1 } from "./digest";
 import {
   ShellyAuthError,
@@ -11,7 +12,7 @@ import {
   ShellyRpcError,
 } from "./errors";
 import { type HttpResult, HttpTransport, isRecord, parseJsonBody, type TransportOptions } from "./http";
-import { normalizeMac, probe } from "./probe";
+import { probe } from "./probe";
 import type {
   Gen2AvailableUpdates,
   Gen2ComponentsPage,
