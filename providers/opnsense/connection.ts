@@ -1,7 +1,9 @@
 // The firewall connection the OPNsense resources share in one provider process: the client, from
 // stack config (never from the state), and one ApplyCoordinator, so that all resources of an apply
 // share one backup and one reconfigure per service.
+
 import * as fs from "node:fs";
+import { startRunGuard } from "../shared/run-guard";
 import { ApplyCoordinator, DEFAULT_APPLY_OPTIONS, OpnsenseApplyError } from "./apply";
 import { OpnsenseClient, OpnsenseError } from "./client";
 
@@ -18,6 +20,8 @@ let coordinator = new ApplyCoordinator(opnsense);
 
 /** Called once per provider with the whole stack config (decrypted). */
 export function configure(get: (key: string) => string | undefined): void {
+  // The firewall gets no write once the run is gone: the process exits (shared/run-guard.ts).
+  startRunGuard();
   settings = {
     url: get("shelly-fleet:opnsense.url"),
     key: get("shelly-fleet:opnsense.key"),

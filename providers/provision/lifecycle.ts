@@ -1,6 +1,7 @@
 // What the ProvisionedDevice resource does at each step of its Pulumi lifecycle, as plain
 // functions: no Pulumi import here. providers/provision/provider.ts is the thin adapter.
 
+import { startRunGuard } from "../shared/run-guard";
 import { isSecretRef, secretConfigKey, secretEnvName } from "../shared/secrets";
 import { UNKNOWN } from "../shared/unknown";
 import { probe, ShellyError } from "../shelly/client";
@@ -52,6 +53,7 @@ export const AGENT_TOKEN_SECRET = "provisioner-token";
 
 /** Called once per provider process with the whole stack config (decrypted). */
 export function configure(get: Lookup): void {
+  startRunGuard();
   lookupSecret = (name) => get(secretConfigKey(name)) ?? process.env[secretEnvName(name)];
   const timeouts = get("shelly-fleet:provisionTimeoutsMs");
   timeoutsMs = timeouts ? (JSON.parse(timeouts) as Partial<Record<StepName, number>>) : {};

@@ -1,10 +1,11 @@
 // What the ShellyDevice resource does at each step of its Pulumi lifecycle, as plain functions
 // over plain objects: no Pulumi import here. providers/shelly/provider.ts is the thin adapter.
 import { randomBytes } from "node:crypto";
-import * as fs from "node:fs";
-import * as path from "node:path";
+import { appendJournalLine, defaultJournalDir } from "../shared/journal";
+import { startRunGuard, trackApply } from "../shared/run-guard";
 import { secretEnvName } from "../shared/secrets";
 import { UNKNOWN } from "../shared/unknown";
+import { ShellyMacMismatchError } from "./client";
 import type { DeviceConfig, Generation } from "./model/catalog";
 import {
   type DeviceDocuments,
@@ -24,7 +25,14 @@ import {
   ShellyApplyError,
   ShellyPlanError,
 } from "./plan/executor";
-import { type ConfigRevision, openSession, readDeviceStatus, type SessionOptions } from "./session";
+import { isDeviceFault, skippedError, type Unreachable, unreachableSince } from "./reachability";
+import {
+  type ConfigRevision,
+  openSession,
+  readDeviceStatus,
+  type SessionOptions,
+  type ShellySession,
+} from "./session";
 
 export interface ShellyDeviceInputs {
   /** The device file's name: `devices/<site>/<name>.toml`. */
@@ -55,6 +63,11 @@ export interface ShellyDeviceOutputs extends ShellyDeviceInputs {
   lastApply?: ExecutionRecord;
   /** The device's configuration revision when `observed` was read (see ConfigRevision). */
   revision?: ConfigRevision;
+  /**
+   * Set by a refresh that could not read the device: `observed` is then the last known state,
+   * so the next run compares against it and applies once the device answers again.
+   */
+  unreachable?: Unreachable;
 }
 
 /** Resolves secret names to values at run time (stack config, then the environment). */
@@ -63,10 +76,11 @@ export type SecretLookup = (name: string) => string | undefined;
 let lookupSecret: SecretLookup = () => undefined;
 let sessionOptions: SessionOptions = {};
 /** Where apply journals go: one JSON line per write, before and after (README, "Interrupted runs"). */
-let journalDir = path.join(process.cwd(), ".pulumi-state", "journal");
+let journalDir = defaultJournalDir();
 
 /** Called once per provider process with the whole stack config (decrypted). */
 export function configure(get: (key: string) => string | undefined): void {
+  startRunGuard();
   lookupSecret = (name) => {
     const fromConfig = get(`shelly-fleet:secret.${name}`);
     if (fromConfig !== undefined) return fromConfig;
@@ -171,14 +185,23 @@ export function observe(
  * Refresh. When the device's configuration revision is the one recorded with `observed`, nothing
  * changed since: one small request gives the MAC and the revision, and the full read is skipped.
  */
-export async function read(id: string, props: ShellyDeviceOutputs): Promise<ShellyDeviceOutputs> {
+export async function read(_id: string, props: ShellyDeviceOutputs): Promise<ShellyDeviceOutputs> {
+  const { unreachable: previously, ...known } = props;
+  try {
+    return await readReachable(known);
+  } catch (err) {
+    // A device that is down, asleep or replaced keeps its last known state; the run goes on.
+    if (isDeviceFault(err)) return { ...known, unreachable: unreachableSince(err, previously) };
+    throw err;
+  }
+}
+
+async function readReachable(props: ShellyDeviceOutputs): Promise<ShellyDeviceOutputs> {
   const password = loginPassword(props);
   const identity = { ...sessionOptions, password, expectedMac: props.mac };
   const status = await readDeviceStatus(props.address, props.generation, identity);
   if (status.mac !== props.mac) {
-    throw new Error(
-      `${props.name}: ${props.address} now answers with MAC ${status.mac}, not ${props.mac} (${id})`,
-    );
+    throw new ShellyMacMismatchError(props.mac, status.mac, { host: props.address, call: "identity" });
   }
   if (status.revision && props.observed && props.revision && jsonEqual(status.revision, props.revision)) {
     return props;
@@ -194,18 +217,31 @@ export async function read(id: string, props: ShellyDeviceOutputs): Promise<Shel
   }
 }
 
-async function apply(
+/** One device's apply; a device that cannot be reached fails alone, as skipped. */
+function apply(
   inputs: ShellyDeviceInputs,
   previous: Pick<ShellyDeviceOutputs, "secretHashes" | "namedIds"> | undefined,
 ): Promise<ShellyDeviceOutputs> {
-  const secrets = secretValues(inputs.desired);
-  const newPassword = authPassword(inputs.desired, secrets);
-  const session = await openSession(inputs.address, {
-    ...sessionOptions,
-    expectedMac: inputs.mac,
-    password: loginPassword(inputs),
-    passwordAfterAuthChange: newPassword,
+  return trackApply(async () => {
+    const secrets = secretValues(inputs.desired);
+    const session = await openSession(inputs.address, {
+      ...sessionOptions,
+      expectedMac: inputs.mac,
+      password: loginPassword(inputs),
+      passwordAfterAuthChange: authPassword(inputs.desired, secrets),
+    }).catch((err: unknown) => {
+      throw isDeviceFault(err) ? skippedError(inputs.name, err) : err;
+    });
+    return applyWith(session, inputs, previous, secrets);
   });
+}
+
+async function applyWith(
+  session: ShellySession,
+  inputs: ShellyDeviceInputs,
+  previous: Pick<ShellyDeviceOutputs, "secretHashes" | "namedIds"> | undefined,
+  secrets: Record<string, string>,
+): Promise<ShellyDeviceOutputs> {
   try {
     const { record } = await applyDevice(
       {
@@ -244,11 +280,7 @@ async function apply(
 
 /** Appends synchronously: the line must be on disk before the write it announces goes out. */
 function appendJournal(site: string, entry: JournalEntry): void {
-  fs.mkdirSync(journalDir, { recursive: true });
-  fs.appendFileSync(
-    path.join(journalDir, `${site}.jsonl`),
-    `${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`,
-  );
+  appendJournalLine(journalDir, site, entry);
 }
 
 function authPassword(desired: DeviceConfig, secrets: Record<string, string>): string | null | undefined {

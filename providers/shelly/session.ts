@@ -1,6 +1,7 @@
 // A DeviceSession over the Shelly clients: what the executor and the lifecycle need from one
 // device, in the terms of the planner's requests.
 
+import { assertRunActive } from "../shared/run-guard";
 import {
   connect,
   Gen1Client,
@@ -16,7 +17,7 @@ import {
 import type { DeviceConfig, Generation } from "./model/catalog";
 import type { DeviceDocuments } from "./model/normalize";
 import type { JsonObject } from "./model/values";
-import type { DeviceSession } from "./plan/executor";
+import type { DeviceSession, WritePurpose } from "./plan/executor";
 import type { DeviceRequest } from "./plan/planner";
 import { firmwareVersion } from "./plan/planner";
 
@@ -166,7 +167,8 @@ export async function openSession(
     else identityFresh = true;
     return mac;
   };
-  const beforeWrite = async () => {
+  const beforeWrite = async (purpose: WritePurpose) => {
+    assertRunActive(purpose);
     if (options.expectedMac === undefined) return;
     if (!identityFresh && lostTo === undefined) seen((await probe(address, transport)).mac);
     if (lostTo !== undefined) {
@@ -234,8 +236,8 @@ export async function openSession(
       return { generation: "gen2", deviceInfo, config, schedules, webhooks };
     },
 
-    async send(request: DeviceRequest) {
-      await beforeWrite();
+    async send(request: DeviceRequest, purpose: WritePurpose = "write") {
+      await beforeWrite(purpose);
       let result: unknown;
       if (request.kind === "gen1") {
         if (connection.generation !== 1) throw new Error(`${address}: a Gen1 request for a Gen2+ device`);
@@ -252,8 +254,8 @@ export async function openSession(
       return result;
     },
 
-    async reboot() {
-      await beforeWrite();
+    async reboot(purpose: WritePurpose = "write") {
+      await beforeWrite(purpose);
       if (connection.generation === 1) await connection.client.reboot();
       else await connection.client.shellyReboot();
       await waitUntilBack();

@@ -152,7 +152,8 @@ describe("an up killed with SIGKILL halfway", () => {
     await new Promise((resolve) => child.once("exit", resolve));
 
     const journal = await fs.readFile(
-      path.join(project.dir, ".pulumi-state", "journal", "lab.jsonl"),
+      // The journal lives beside the file backend's state (the scratch project's state/).
+      path.join(project.dir, "state", "journal", "lab.jsonl"),
       "utf8",
     );
     const entries = journal

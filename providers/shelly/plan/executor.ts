@@ -12,10 +12,16 @@ export interface DeviceSession {
   /** Everything the planner reads. */
   readDocuments(): Promise<DeviceDocuments>;
   /** One write; resolves to the device's answer (Gen2+: the RPC result). */
-  send(request: DeviceRequest): Promise<unknown>;
+  send(request: DeviceRequest, purpose?: WritePurpose): Promise<unknown>;
   /** Reboots and resolves once the device answers again. */
-  reboot(): Promise<void>;
+  reboot(purpose?: WritePurpose): Promise<void>;
 }
+
+/**
+ * Why a request writes: a rollback may still go out after the user interrupted the run (it puts
+ * the device back), a new write may not.
+ */
+export type WritePurpose = "write" | "rollback";
 
 export interface StepRecord {
   title: string;
@@ -243,7 +249,7 @@ async function rollback(
     }
     try {
       journal({ phase: "rolling back", step: step.title, request: redact(step, undo) });
-      const undone = await session.send(undo);
+      const undone = await session.send(undo, "rollback");
       if (restartRequired(undone)) restart = true;
       stepRecord.outcome = "rolled back";
       journal({ phase: "rolled back", step: step.title });
@@ -255,7 +261,7 @@ async function rollback(
     }
   }
   if ((restart || rebootPending) && !record.rebooted) {
-    await session.reboot().then(
+    await session.reboot("rollback").then(
       () => {
         record.rebooted = true;
       },
