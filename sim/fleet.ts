@@ -2,9 +2,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { type Capture, CaptureError, isGen1, loadCapture, MAC_PATTERN } from "./shelly/capture";
-import { assertLoopback, type DeviceOptions, SimDevice } from "./shelly/device";
+import { assertLoopback, SimDevice } from "./shelly/device";
 import type { AuthMode } from "./shelly/digest";
 import { parseFaultSpec } from "./shelly/faults";
+import type { DeviceOptions } from "./shelly/types";
 
 export interface FleetGroup extends Omit<DeviceOptions, "port" | "mac" | "now"> {
   /** A capture directory (relative paths in a spec file are relative to that file). */

@@ -11,7 +11,8 @@ export {
   startOpnsense,
 } from "./opnsense/server";
 export { type Capture, CaptureError, loadCapture } from "./shelly/capture";
-export { DEFAULT_PASSWORD, type DeviceOptions, SimDevice, startDevice } from "./shelly/device";
+export { SimDevice, startDevice } from "./shelly/device";
 export { type AuthMode, digestHa1, digestResponse, RPC_HA2, sha256Hex } from "./shelly/digest";
 export { type FaultSpec, parseFaultSpec } from "./shelly/faults";
 export { RequestLog, type RequestLogEntry } from "./shelly/request-log";
+export { DEFAULT_PASSWORD, type DeviceOptions } from "./shelly/types";

@@ -1,14 +1,6 @@
 // Gen1 HTTP API (API.md section 2): /shelly, /settings, /status and the documented writes.
 import type { Gen1Capture } from "./capture";
 import {
-  DEFAULT_PASSWORD,
-  type DeviceHost,
-  type DeviceOptions,
-  type Protocol,
-  type SimAnswer,
-  type SimRequest,
-} from "./device";
-import {
   deepEqual,
   getPath,
   isObject,
@@ -18,6 +10,14 @@ import {
   setPathIfPresent,
 } from "./json";
 import type { RequestKind } from "./request-log";
+import {
+  DEFAULT_PASSWORD,
+  type DeviceHost,
+  type DeviceOptions,
+  type Protocol,
+  type SimAnswer,
+  type SimRequest,
+} from "./types";
 
 /** Groups whose attributes are set through `<group>_<attribute>` parameters on /settings (G1DOC). */
 const PREFIXED_GROUPS = ["mqtt", "coiot", "sntp", "ap_roaming"];

@@ -53,3 +53,7 @@ export function setPathIfPresent(doc: Json | undefined, path: string, value: Jso
   const parent = keys.length === 0 ? doc : getPath(doc, keys.join("."));
   if (isObject(parent) && last in parent) parent[last] = value;
 }
+
+/** The value when it is a number, else the fallback. */
+export const numberOr = (value: Json | undefined, fallback: number): number =>
+  typeof value === "number" ? value : fallback;

@@ -1,0 +1,114 @@
+// Gen2+ JSON-RPC over HTTP (API.md sections 3 and 4): the device model that puts its parts together.
+// Components come from the capture's config and status keys.
+import type { Gen2Capture } from "../capture";
+import type { Json } from "../json";
+import type { RequestKind } from "../request-log";
+import type { DeviceHost, DeviceOptions, Protocol, SimAnswer, SimRequest } from "../types";
+import { ApMode } from "./ap-mode";
+import { DigestAuth } from "./auth";
+import { schedules, webhooks } from "./collections";
+import { Gen2Components } from "./components";
+import { drift } from "./config";
+import { dispatch, type Gen2Parts } from "./dispatch";
+import { RPC_ERRORS, RpcError } from "./errors";
+import { Firmware } from "./firmware";
+import { type Call, formatAnswer, methodName, parseCall, rpcKind } from "./framing";
+import { Kvs } from "./kvs";
+import { Scripts } from "./scripts";
+
+export class Gen2Protocol implements Protocol {
+  readonly concurrency = 6;
+  private readonly parts: Gen2Parts;
+
+  constructor(capture: Gen2Capture, host: DeviceHost, options: DeviceOptions) {
+    const components = new Gen2Components(capture, host);
+    this.parts = {
+      host,
+      components,
+      auth: new DigestAuth(components, host, options),
+      apMode: new ApMode(components, host.apMode),
+      firmware: new Firmware(components, host),
+      schedules: schedules(components),
+      webhooks: webhooks(components),
+      kvs: new Kvs(components),
+      scripts: new Scripts(components),
+      capturedMethods: capture.methods,
+    };
+  }
+
+  get identity() {
+    return this.parts.components.identity;
+  }
+
+  classify(req: SimRequest): { kind: RequestKind; rpc?: string } {
+    const method = methodName(req);
+    return method ? { kind: rpcKind(method), rpc: method } : { kind: "read" };
+  }
+
+  handle(req: SimRequest, context: { refuseWrites: boolean }): SimAnswer {
+    const { kind, rpc } = this.classify(req);
+    const base = { kind, ...(rpc ? { rpc } : {}) };
+    const { components, auth } = this.parts;
+    if (req.path === "/shelly") {
+      return {
+        ...base,
+        status: 200,
+        body: JSON.stringify(components.deviceInfo()),
+        contentType: "application/json",
+      };
+    }
+    let call: Call;
+    try {
+      call = parseCall(req);
+    } catch (err) {
+      if (!(err instanceof RpcError)) throw err;
+      const form = req.path === "/rpc" ? "frame" : "path";
+      const answer = formatAnswer({ form, method: "", params: {} }, components.realm, null, err);
+      return { ...base, ...answer, error: err.code };
+    }
+    if (auth.guards(call.method)) {
+      const refused = auth.authenticate(req, call.auth);
+      if (refused) return { ...base, ...refused };
+    }
+    let result: Json = null;
+    let error: RpcError | undefined;
+    let afterwards: SimAnswer["afterwards"];
+    try {
+      if (kind === "write" && context.refuseWrites) {
+        throw new RpcError(RPC_ERRORS.failedPrecondition, "Writes are refused (simulated fault)");
+      }
+      ({ result, afterwards } = dispatch(this.parts, call.method, call.params));
+    } catch (err) {
+      if (!(err instanceof RpcError)) throw err;
+      error = err;
+    }
+    const answer = formatAnswer(call, components.realm, result, error);
+    return {
+      ...base,
+      ...answer,
+      ...(error ? { error: error.code } : {}),
+      ...(afterwards ? { afterwards } : {}),
+    };
+  }
+
+  onBoot(): void {
+    this.parts.components.statusSys().restart_required = false;
+    this.parts.firmware.install();
+  }
+
+  drift(patch: unknown): void {
+    drift(this.parts.components, patch);
+  }
+
+  offerUpdate(update: { stable?: string; beta?: string }): void {
+    this.parts.firmware.offer(update);
+  }
+
+  stationCredentials(): { ssid: string; password: string } {
+    return this.parts.apMode.stationCredentials();
+  }
+
+  returnToApMode(): void {
+    this.parts.apMode.returnToAp();
+  }
+}
