@@ -13,11 +13,7 @@ const KNOWN_CLI_IMPORTERS: readonly string[] = [
   "review/git-fleet.ts",
   "review/preview-changes.ts",
 ];
-const KNOWN_PROVIDERS_IMPORTING_FLEET: readonly string[] = [
-  "providers/provision/lifecycle.ts",
-  "providers/provision/program.ts",
-  "providers/provision/provider.ts",
-];
+const KNOWN_PROVIDERS_IMPORTING_FLEET: readonly string[] = [];
 
 const ROOT = path.resolve(__dirname, "..", "..");
 /** Not product code: dependencies, build output, scratch projects, and the tests themselves. */
