@@ -162,7 +162,14 @@ export class SimDevice extends EventEmitter {
       headers: req.headers,
     };
     const { kind, rpc } = this.protocol.classify(request);
-    const entry = { time, method: request.method, path: request.path, ...(rpc ? { rpc } : {}), kind };
+    const entry = {
+      time,
+      method: request.method,
+      path: request.path,
+      ...(rpc ? { rpc } : {}),
+      kind,
+      credentials: carriesCredentials(request),
+    };
 
     await this.acquireSlot();
     this.stats.serving++;
@@ -209,14 +216,19 @@ export class SimDevice extends EventEmitter {
       res.socket?.destroy();
       return;
     }
+    // Another device at this address shows its own MAC everywhere, the digest realm included.
     const swapped = this.faults.current.mac;
-    const body = swapped ? rewriteMac(answer.body, this.protocol.identity.mac, swapped) : answer.body;
+    const swap = (text: string) => (swapped ? rewriteMac(text, this.protocol.identity.mac, swapped) : text);
+    const headers = Object.fromEntries(
+      Object.entries(answer.headers ?? {}).map(([name, v]) => [name, swap(v)]),
+    );
     res.writeHead(answer.status, {
       "content-type": answer.contentType,
       // Devices keep no connection open (API.md 3.1); this also lets close() finish at once.
       connection: "close",
-      ...answer.headers,
+      ...headers,
     });
+    const body = swap(answer.body);
     res.end(body);
   }
 
@@ -259,6 +271,13 @@ function readBody(req: http.IncomingMessage): Promise<string> {
     req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
     req.on("error", () => resolve(""));
   });
+}
+
+/** Credentials in any form a client sends them: HTTP auth, or the JSON-RPC frame's `auth` (body or query). */
+function carriesCredentials(request: SimRequest): boolean {
+  if (request.headers.authorization !== undefined) return true;
+  if (request.query.has("auth")) return true;
+  return /"auth"\s*:/.test(request.body);
 }
 
 function listenOn(server: http.Server, host: string, port: number): Promise<void> {

@@ -17,6 +17,8 @@ export interface RequestLogEntry {
   error?: number;
   /** The fault that was injected into this request, if any. */
   fault?: string;
+  /** Whether the request carried credentials: an Authorization header or a JSON-RPC `auth` object. */
+  credentials: boolean;
 }
 
 export class RequestLog {

@@ -231,6 +231,7 @@ describe("identity before credentials", () => {
     }
     // Only the unauthenticated identity document was asked for.
     expect(new Set(impostor.log.entries().map((entry) => entry.path))).toEqual(new Set(["/shelly"]));
+    expect(impostor.log.count({ credentials: true })).toBe(0);
   });
 
   test("Gen2+: the digest challenge's realm shows another device, so no credentials are sent", async () => {
@@ -243,8 +244,18 @@ describe("identity before credentials", () => {
     expect((error as Error).message).toMatch(
       /a different device \(MAC AABBCCDDEEFF\) answers at 127\.0\.0\.1:\d+; expected AABBCCDDEE00$/,
     );
-    // With the right password, any answered credential would have been a 200.
-    expect(impostor.log.entries().map((entry) => entry.status)).toEqual([401]);
+    expect(impostor.log.entries().map((entry) => [entry.status, entry.credentials])).toEqual([[401, false]]);
+  });
+
+  test("a swapped device shows its own MAC in the digest realm too", async () => {
+    const device = await simulate("gen2-plus1pm", { password: "right" });
+    device.faults.set({ mac: OTHER_MAC });
+    const error = await readDeviceStatus(device.address, "gen2", {
+      password: "right",
+      expectedMac: trueMac.get(device),
+    }).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(ShellyMacMismatchError);
+    expect(device.log.count({ credentials: true })).toBe(0);
   });
 
   test("a device swapped in the middle of an apply gets no further write, rollback included", async () => {
