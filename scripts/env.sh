@@ -60,6 +60,8 @@ _shelly_fleet_env() {
     export PULUMI_CONFIG_PASSPHRASE=shelly-fleet-local
   fi
   export PULUMI_SKIP_UPDATE_CHECK="${PULUMI_SKIP_UPDATE_CHECK:-true}"
+  # A device that fails or cannot be reached must not stop the others (plain `pulumi up` too).
+  export PULUMI_CONTINUE_ON_ERROR="${PULUMI_CONTINUE_ON_ERROR:-true}"
   export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="${PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION:-true}"
 }
 

@@ -1,7 +1,8 @@
 // preview, up, refresh, destroy, demo: the real Pulumi engine on this project's program.
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import type { Stack } from "@pulumi/pulumi/automation";
+import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
+import { countOutcomes, DeviceOutcomeCollector, renderOutcomes } from "../../review/device-outcomes";
 import { analyzePreview } from "../../review/preview-changes";
 import { PreviewDigestBuilder } from "../../review/preview-json";
 import { renderPreviewFieldSummary } from "../../review/render";
@@ -29,12 +30,18 @@ function parseConfig(pairs: string[], option = "--config"): Record<string, strin
   return config;
 }
 
-function engineCommand(
-  name: string,
-  summary: string,
-  extraHelp: string,
-  act: (stack: Stack, flags: { expectNoChanges: boolean; json: boolean; parallel?: number }) => Promise<void>,
-): Command {
+/**
+ * Exit code when the run went on without some devices (unreachable, or failed and rolled back):
+ * the others were read or applied, and the lines above say which ones need attention.
+ */
+export const EXIT_DEVICES_NEED_ATTENTION = 8;
+
+type EngineAct = (
+  stack: Stack,
+  flags: { expectNoChanges: boolean; json: boolean; parallel?: number },
+) => Promise<number | undefined>;
+
+function engineCommand(name: string, summary: string, extraHelp: string, act: EngineAct): Command {
   const help = `Usage: shelly-fleet ${name} [options]\n\n${summary}.\n\n${OPTIONS_HELP}\n${extraHelp}`;
   return {
     name,
@@ -75,8 +82,9 @@ function engineCommand(
       if (parallel !== undefined && !(Number.isInteger(parallel) && parallel > 0)) {
         throw new UsageError(`--parallel expects a positive whole number, got "${values.parallel}"`);
       }
-      await act(stack, { expectNoChanges: values["expect-no-changes"], json: values.json, parallel });
-      return 0;
+      return (
+        (await act(stack, { expectNoChanges: values["expect-no-changes"], json: values.json, parallel })) ?? 0
+      );
     },
   };
 }
@@ -90,26 +98,56 @@ export async function previewWithFieldSummary(
   stack: Stack,
   expectNoChanges: boolean,
   parallel?: number,
-): Promise<void> {
+): Promise<number | undefined> {
   const digest = new PreviewDigestBuilder();
+  const devices = new DeviceOutcomeCollector();
+  const onEvent = (event: EngineEvent) => {
+    digest.onEvent(event);
+    devices.onEvent(event);
+  };
   try {
-    await stack.preview({ onOutput: print, expectNoChanges, parallel, onEvent: digest.onEvent });
+    await stack.preview({ onOutput: print, expectNoChanges, parallel, onEvent });
   } finally {
     print(renderPreviewFieldSummary(analyzePreview(digest.digest(), stack.name)));
+    print(renderOutcomes(devices.outcomes(), "preview"));
   }
+  // Nothing to change among the devices that answered, but some could not be checked.
+  return expectNoChanges && needAttention(devices) ? EXIT_DEVICES_NEED_ATTENTION : undefined;
+}
+
+function needAttention(devices: DeviceOutcomeCollector): boolean {
+  const counts = countOutcomes(devices.outcomes());
+  return counts.unreachable + counts.failed > 0;
+}
+
+/**
+ * up with every reachable device applied, even when some fail or cannot be reached (the engine's
+ * continue-on-error), then a summary per device.
+ */
+async function upWithSummary(stack: Stack, parallel?: number): Promise<number | undefined> {
+  const devices = new DeviceOutcomeCollector();
+  let failure: unknown;
+  try {
+    await stack.up({ onOutput: print, parallel, continueOnError: true, onEvent: devices.onEvent });
+  } catch (err) {
+    failure = err;
+  }
+  print(renderOutcomes(devices.outcomes(), "up"));
+  // The device failures are reported above; anything else is the engine's own error.
+  if (needAttention(devices)) return EXIT_DEVICES_NEED_ATTENTION;
+  if (failure) throw failure;
+  return undefined;
 }
 
 export const engineCommands: Command[] = [
   engineCommand(
     "preview",
     "Show what `up` would change",
-    "      --expect-no-changes   exit non-zero (7) if there is anything to change\n" +
+    "      --expect-no-changes   exit 7 if there is anything to change; exit 8 if nothing is,\n" +
+      "                            but some devices could not be checked (unreachable)\n" +
       "      --json                print `pulumi preview --json`'s document instead of the text\n",
     async (stack, { expectNoChanges, json, parallel }) => {
-      if (!json) {
-        await previewWithFieldSummary(stack, expectNoChanges, parallel);
-        return;
-      }
+      if (!json) return previewWithFieldSummary(stack, expectNoChanges, parallel);
       // The document is printed even when the preview fails (drift under --expect-no-changes,
       // an engine error): its steps and diagnostics say why.
       const digest = new PreviewDigestBuilder();
@@ -118,13 +156,19 @@ export const engineCommands: Command[] = [
       } finally {
         print(`${JSON.stringify(digest.digest(), null, 2)}\n`);
       }
+      return undefined;
     },
   ),
-  engineCommand("up", "Apply the changes", "", async (stack, { parallel }) => {
-    await stack.up({ onOutput: print, parallel });
-  }),
+  engineCommand(
+    "up",
+    "Apply the changes",
+    `\nEvery device that answers is applied; one that cannot be reached or fails is reported and
+skipped (exit ${EXIT_DEVICES_NEED_ATTENTION}), and the next up picks it up.\n`,
+    async (stack, { parallel }) => upWithSummary(stack, parallel),
+  ),
   engineCommand("refresh", "Read the live state into the stack's state", "", async (stack, { parallel }) => {
     await stack.refresh({ onOutput: print, parallel });
+    return undefined;
   }),
   engineCommand(
     "destroy",
@@ -132,6 +176,7 @@ export const engineCommands: Command[] = [
     "",
     async (stack, { parallel }) => {
       await stack.destroy({ onOutput: print, parallel });
+      return undefined;
     },
   ),
 ];

@@ -119,6 +119,9 @@ export function diff(
   news: ShellyDeviceInputs,
 ): { changes: boolean; replaces: string[] } {
   const replaces = olds.mac !== news.mac ? ["mac"] : [];
+  // A device the refresh could not read is left alone this run (its last known state is no
+  // evidence of drift); the run's summary lists it, and the next run that reaches it applies.
+  if (olds.unreachable && replaces.length === 0) return { changes: false, replaces };
   const changes =
     replaces.length > 0 ||
     olds.address !== news.address ||

@@ -1,0 +1,113 @@
+// What happened to each device in one engine run (preview or up), from the engine's events:
+// applied, unchanged, unreachable (could not be read or written, skipped) or failed. A fleet always
+// has a device that is down, asleep or replaced; the run goes on without it and says so here.
+import type { EngineEvent, StepEventStateMetadata } from "@pulumi/pulumi/automation";
+import { SKIPPED_MARKER, type Unreachable } from "../providers/shelly/reachability";
+
+export type DeviceOutcomeKind = "applied" | "unchanged" | "unreachable" | "failed";
+
+export interface DeviceOutcome {
+  name: string;
+  address?: string;
+  kind: DeviceOutcomeKind;
+  /** For unreachable and failed devices: why, in one line. */
+  reason?: string;
+  since?: string;
+}
+
+const DEVICE_TYPE = /\/shelly:Device$/;
+
+function nameOf(urn: string): string {
+  return urn.split("::").slice(3).join("::");
+}
+
+function unreachableOf(state: StepEventStateMetadata | undefined): Unreachable | undefined {
+  const value = state?.outputs?.unreachable as Unreachable | undefined;
+  return value && typeof value.reason === "string" ? value : undefined;
+}
+
+/** Feed it every engine event of one run (`onEvent`), then take the outcomes, ordered by name. */
+export class DeviceOutcomeCollector {
+  private readonly devices = new Map<string, DeviceOutcome>();
+
+  private device(urn: string): DeviceOutcome {
+    let outcome = this.devices.get(urn);
+    if (!outcome) {
+      outcome = { name: nameOf(urn), kind: "unchanged" };
+      this.devices.set(urn, outcome);
+    }
+    return outcome;
+  }
+
+  readonly onEvent = (event: EngineEvent): void => {
+    const step = event.resourcePreEvent?.metadata ?? event.resOutputsEvent?.metadata;
+    if (step && DEVICE_TYPE.test(step.type)) {
+      const outcome = this.device(step.urn);
+      const state = step.new ?? step.old;
+      const address = state?.inputs?.address ?? state?.outputs?.address;
+      if (typeof address === "string") outcome.address = address;
+      const unreachable =
+        unreachableOf(step.new) ?? (step.op === "refresh" ? undefined : unreachableOf(step.old));
+      if (unreachable && outcome.kind !== "failed") {
+        Object.assign(outcome, { kind: "unreachable", reason: unreachable.reason, since: unreachable.since });
+      } else if (step.op === "refresh" && outcome.kind === "unreachable" && !unreachable) {
+        outcome.kind = "unchanged";
+      }
+      if (event.resOutputsEvent && ["create", "update", "replace", "create-replacement"].includes(step.op)) {
+        outcome.kind = "applied";
+      }
+    }
+    const failed = event.resOpFailedEvent?.metadata;
+    if (failed && DEVICE_TYPE.test(failed.type)) this.device(failed.urn).kind = "failed";
+    const diagnostic = event.diagnosticEvent;
+    if (
+      diagnostic?.urn &&
+      DEVICE_TYPE.test(diagnostic.urn.split("::")[2] ?? "") &&
+      diagnostic.severity === "error"
+    ) {
+      const outcome = this.device(diagnostic.urn);
+      const line = diagnostic.message.trim().split("\n")[0] ?? "";
+      // The provider's own message, without the engine's prefix.
+      const reason = line.replace(/^.*?\b(?=\S+: (?:skipped:|))/, "").trim();
+      if (line.includes(SKIPPED_MARKER)) {
+        outcome.kind = "unreachable";
+        outcome.reason = reason.slice(reason.indexOf(SKIPPED_MARKER) + SKIPPED_MARKER.length).trim();
+      } else {
+        outcome.kind = "failed";
+        outcome.reason ??= reason;
+      }
+    }
+  };
+
+  outcomes(): DeviceOutcome[] {
+    return [...this.devices.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+}
+
+export function countOutcomes(outcomes: DeviceOutcome[]): Record<DeviceOutcomeKind, number> {
+  const counts: Record<DeviceOutcomeKind, number> = { applied: 0, unchanged: 0, unreachable: 0, failed: 0 };
+  for (const outcome of outcomes) counts[outcome.kind]++;
+  return counts;
+}
+
+/** The lines a person reads after a run: devices that need attention, then the counts. */
+export function renderOutcomes(outcomes: DeviceOutcome[], run: "preview" | "up"): string {
+  const attention = outcomes.filter((o) => o.kind === "unreachable" || o.kind === "failed");
+  const lines: string[] = [];
+  if (attention.length > 0) {
+    lines.push(run === "preview" ? "Devices not checked (last known state used):" : "Devices not applied:");
+    for (const o of attention) {
+      const where = o.address ? ` (${o.address})` : "";
+      const since = o.since ? `; since ${o.since}` : "";
+      const what = o.kind === "unreachable" ? "unreachable" : "failed";
+      lines.push(`  ! ${o.name}${where}: ${what}: ${o.reason ?? "see the engine's output above"}${since}`);
+    }
+  }
+  const counts = countOutcomes(outcomes);
+  if (run === "up") {
+    lines.push(
+      `Devices: ${counts.applied} applied, ${counts.unchanged} unchanged, ${counts.unreachable} unreachable, ${counts.failed} failed`,
+    );
+  }
+  return lines.length > 0 ? `${lines.join("\n")}\n` : "";
+}
