@@ -4,6 +4,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { type DesiredDevice, formatFleetError, loadFleet, type Site } from "./fleet";
+import { dependencyOn } from "./program/failed-resources";
 import { declareOpnsense } from "./program/opnsense";
 import { declareProvisioning } from "./program/provision";
 import { declareShellyDevice, secretDigests } from "./program/shelly";
@@ -34,7 +35,10 @@ export default async function program(): Promise<Record<string, unknown>> {
     // A new device joins the network first, after its DHCP reservation when it has one.
     const reservation = opnsense?.reservations.get(device.name);
     const provisioned = declareProvisioning(device, loginSecret, reservation);
-    const dependsOn = [reservation, provisioned].flatMap((r) => r ?? []);
+    const dependsOn = [
+      ...(reservation ? [reservation] : []),
+      ...(provisioned ? [dependencyOn(provisioned, "shelly", "ProvisionedDevice", device.name)] : []),
+    ];
     return declareShellyDevice(device, { loginSecret, digests, dependsOn });
   });
 
@@ -44,7 +48,11 @@ export default async function program(): Promise<Record<string, unknown>> {
     devices: Object.fromEntries(
       devices.map((resource, i) => [
         fleet.devices[i]?.name,
-        pulumi.all([resource.model, resource.firmware]).apply(([model, firmware]) => ({ model, firmware })),
+        // A device skipped or failed in this run has no outputs: show it as unknown, not a crash.
+        pulumi.recover<{ model?: string; firmware?: string }>(
+          pulumi.all([resource.model, resource.firmware]).apply(([model, firmware]) => ({ model, firmware })),
+          () => ({}),
+        ),
       ]),
     ),
   };

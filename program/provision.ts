@@ -4,6 +4,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { DesiredDevice } from "../fleet";
 import { ProvisionedDevice } from "../providers/provision/provider";
 import type { DeviceConfig } from "../providers/shelly/model/catalog";
+import { settleOnFailure } from "./failed-resources";
 
 /**
  * What is written in AP mode, before the station WiFi (ANCHORS.md section 5: Sys, auth, MQTT,
@@ -23,23 +24,25 @@ export function preNetworkConfig(config: DeviceConfig): DeviceConfig {
 export function declareProvisioning(
   device: DesiredDevice,
   loginSecret: string | undefined,
-  dependsOn: pulumi.Resource | undefined,
+  dependsOn: pulumi.Input<pulumi.Resource> | undefined,
 ): ProvisionedDevice | undefined {
   if (!device.provision) return undefined;
-  return new ProvisionedDevice(
-    device.name,
-    {
-      name: device.name,
-      site: device.site,
-      mac: device.mac,
-      address: device.address,
-      // A plain copy: the TOML parser's tables have no prototype, which the engine cannot serialize.
-      provision: JSON.parse(JSON.stringify(device.provision)),
-      preNetwork: preNetworkConfig(device.config),
-      ...(loginSecret !== undefined && { loginSecret }),
-      keepAp: device.config.wifi?.ap?.enabled === true,
-      keepBleRpc: device.provision.ble_gateway === true || device.config.ble?.rpc === true,
-    },
-    { dependsOn },
+  return settleOnFailure(
+    new ProvisionedDevice(
+      device.name,
+      {
+        name: device.name,
+        site: device.site,
+        mac: device.mac,
+        address: device.address,
+        // A plain copy: the TOML parser's tables have no prototype, which the engine cannot serialize.
+        provision: JSON.parse(JSON.stringify(device.provision)),
+        preNetwork: preNetworkConfig(device.config),
+        ...(loginSecret !== undefined && { loginSecret }),
+        keepAp: device.config.wifi?.ap?.enabled === true,
+        keepBleRpc: device.provision.ble_gateway === true || device.config.ble?.rpc === true,
+      },
+      { dependsOn },
+    ),
   );
 }

@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { type DesiredDevice, isSecretRef, secretEnvName } from "../fleet";
 import { ShellyDevice } from "../providers/shelly/provider";
+import { settleOnFailure } from "./failed-resources";
 
 /** Secret names → the digests of their values, as one secret Output. */
 export type SecretDigests = (names: string[]) => pulumi.Output<Record<string, string>>;
@@ -46,23 +47,25 @@ export interface ShellyDeviceOptions {
   /** The site's device password secret, when its devices have auth on. */
   loginSecret: string | undefined;
   digests: SecretDigests;
-  dependsOn: pulumi.Resource[];
+  dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
 export function declareShellyDevice(device: DesiredDevice, options: ShellyDeviceOptions): ShellyDevice {
   const { loginSecret, digests, dependsOn } = options;
   const names = [...secretNames(device.config), ...(loginSecret ? [loginSecret] : [])];
-  return new ShellyDevice(
-    device.name,
-    {
-      name: device.name,
-      site: device.site,
-      mac: device.mac,
-      address: device.address,
-      desired: device.config,
-      loginSecret,
-      secretDigests: digests(names),
-    },
-    { dependsOn },
+  return settleOnFailure(
+    new ShellyDevice(
+      device.name,
+      {
+        name: device.name,
+        site: device.site,
+        mac: device.mac,
+        address: device.address,
+        desired: device.config,
+        loginSecret,
+        secretDigests: digests(names),
+      },
+      { dependsOn },
+    ),
   );
 }
