@@ -2,7 +2,6 @@
 // applied, and a run killed with SIGKILL converges on the next one, leaving a journal of what it
 // was writing.
 import { spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
@@ -11,6 +10,7 @@ import { openSession } from "../../providers/shelly/session";
 import { type SimDevice, startDevice } from "../../sim";
 import { CAPTURES_DIR } from "../support/captures";
 import { makeScratchProject, REPO_ROOT, runCli } from "../support/cli";
+import { commandOf, descendants, isRunning } from "../support/processes";
 
 const running: SimDevice[] = [];
 const scratch: string[] = [];
@@ -48,28 +48,15 @@ async function setUp(label: string) {
   return { project, devices, cli };
 }
 
-/** Every process below `root`, from /proc (Linux). */
-function descendants(root: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // The process ended between the listing and the read.
-    }
-  }
-  const found: number[] = [];
-  const visit = (pid: number) => {
-    for (const child of children.get(pid) ?? []) {
-      found.push(child);
-      visit(child);
-    }
-  };
-  visit(root);
-  return found;
+/** `shelly-fleet up` of the lab site in a process group of its own, as a terminal starts it. */
+function spawnUp(project: { dir: string; env: NodeJS.ProcessEnv }) {
+  const args = ["up", "--stack", "lab", "--dir", project.dir];
+  args.push("-c", `root=${path.join(project.dir, "fleet")}`, "-c", "site=lab");
+  return spawn(process.execPath, [path.join(REPO_ROOT, "bin", "shelly-fleet"), ...args], {
+    env: { ...process.env, ...project.env },
+    detached: true,
+    stdio: "ignore",
+  });
 }
 
 async function live(device: SimDevice): Promise<Map<string, unknown>> {
@@ -118,22 +105,7 @@ describe("an up killed with SIGKILL halfway", () => {
     // Slow devices, so that the kill lands while writes are in flight.
     for (const device of Object.values(devices)) device.faults.set({ latencyMs: 400 });
 
-    const child = spawn(
-      process.execPath,
-      [
-        path.join(REPO_ROOT, "bin", "shelly-fleet"),
-        "up",
-        "--stack",
-        "lab",
-        "--dir",
-        project.dir,
-        "-c",
-        `root=${path.join(project.dir, "fleet")}`,
-        "-c",
-        "site=lab",
-      ],
-      { env: { ...process.env, ...project.env }, detached: true, stdio: "ignore" },
-    );
+    const child = spawnUp(project);
     const firstWrite = () => Object.values(devices).some((d) => d.log.count({ kind: "write" }) > 0);
     const deadline = Date.now() + 120_000;
     while (!firstWrite() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -176,5 +148,73 @@ describe("an up killed with SIGKILL halfway", () => {
     }
     const preview = await cli("preview", "--expect-no-changes");
     expect(preview.code).toBe(0);
+  });
+});
+
+describe("up killed ten times at random points (the process group, as a terminal would)", () => {
+  test("no device request after a kill, no process of the run left, and the files win in the end", async () => {
+    const { project, devices, cli } = await setUp("e2e-kills");
+    const leftovers: number[] = [];
+    const fleetRoot = path.join(project.dir, "fleet");
+    const sims = Object.entries(devices);
+    // A fixed sequence of kill delays, spread over the run (reproducible, yet not one point).
+    const delaysMs = [700, 2600, 1500, 4100, 900, 3300, 2000, 5200, 1200, 3700];
+    for (const [round, delayMs] of delaysMs.entries()) {
+      // New names each round, so that every run has writes to make.
+      for (const [name, sim] of sims) {
+        await fs.writeFile(
+          path.join(fleetRoot, "devices", "lab", `${name}.toml`),
+          `mac = "${sim.identity.mac}"\naddress = "${sim.address}"\n\n[device]\nname = "${name} ${round}"\n\n[[switch]]\nid = 0\nname = "${name} output ${round}"\n`,
+        );
+        sim.faults.set({ latencyMs: 150 });
+      }
+      const child = spawnUp(project);
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      const tree = descendants(child.pid as number);
+      const killedAt = Date.now();
+      try {
+        process.kill(-(child.pid as number), "SIGKILL");
+      } catch {
+        // The run had already finished.
+      }
+      await exited;
+      // The provider notices within its poll interval (250 ms) and exits.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      // The engine starts each provider plugin in a process group of its own. A plugin killed
+      // before its first resource call never loaded our code, so nothing of ours can stop it; it
+      // has no resources and sends nothing (the request checks below prove it). Any other process
+      // left, a provider that had started work included, is a failure.
+      const left = tree.filter(isRunning).map((pid) => `${pid} ${commandOf(pid)}`);
+      const idlePlugins = left.filter((line) => /pulumi-resource-pulumi-nodejs|dynamic-provider/.test(line));
+      expect(
+        left.filter((line) => !idlePlugins.includes(line)),
+        `round ${round}: processes left`,
+      ).toEqual([]);
+      for (const line of idlePlugins) leftovers.push(Number(line.split(" ")[0]));
+      for (const [name, sim] of sims) {
+        // A request sent just before the kill may arrive a moment later; a write never after.
+        const late = sim.log.entries().filter((e) => e.time > killedAt + 50 && e.kind === "write");
+        expect(late, `round ${round}: writes to ${name} after the kill`).toEqual([]);
+        const reads = sim.log.entries().filter((e) => e.time > killedAt + 400);
+        expect(reads, `round ${round}: requests to ${name} after the kill`).toEqual([]);
+        sim.log.clear();
+      }
+      // The next round starts from a released lock, as a user would after a kill.
+      const recover = await runCli(["recover", "--stack", "lab", "--dir", project.dir], project.env);
+      expect(recover.code, recover.stderr).toBe(0);
+    }
+
+    for (const sim of Object.values(devices)) sim.faults.clear();
+    const up = await cli("up");
+    expect(up.code, up.stdout).toBe(0);
+    for (const [name, device] of sims) {
+      const settings = await live(device);
+      expect(settings.get("switch[0].name"), name).toBe(`${name} output 9`);
+      expect(settings.get("device.name"), name).toBe(`${name} 9`);
+    }
+    const preview = await cli("preview", "--expect-no-changes");
+    expect(preview.code).toBe(0);
+    for (const pid of leftovers.filter(isRunning)) process.kill(pid, "SIGKILL");
   });
 });
