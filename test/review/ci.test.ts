@@ -132,6 +132,16 @@ describe("upsert-pr-comment.js", () => {
 });
 
 describe("workflows", () => {
+  interface Workflow {
+    on: Record<string, unknown>;
+    jobs: Record<
+      string,
+      { "runs-on": string[]; steps: { run?: string; uses?: string; with?: { path?: string } }[] }
+    >;
+  }
+  const load = async (file: string) =>
+    yaml.load(await fs.readFile(path.join(WORKFLOWS, file), "utf8")) as Workflow;
+
   test("actionlint finds nothing (installed by scripts/ci/install-actionlint.sh)", () => {
     const actionlint = execFileSync("bash", [path.join(REPO_ROOT, "scripts/ci/install-actionlint.sh")], {
       encoding: "utf8",
@@ -142,11 +152,6 @@ describe("workflows", () => {
   });
 
   test("each event runs its script on the LAN runner", async () => {
-    const load = async (file: string) =>
-      yaml.load(await fs.readFile(path.join(WORKFLOWS, file), "utf8")) as {
-        on: Record<string, unknown>;
-        jobs: Record<string, { "runs-on": string[]; steps: { run?: string }[] }>;
-      };
     const expectations: [string, string, RegExp][] = [
       ["pull-request.yml", "pull_request", /scripts\/ci\/pr-review\.sh[\s\S]*upsert-pr-comment\.js/],
       ["deploy.yml", "push", /validate[\s\S]*main\.js up --stack/],
@@ -159,5 +164,22 @@ describe("workflows", () => {
       expect(job?.["runs-on"]).toEqual(["self-hosted", "shelly-lan"]);
       expect(job?.steps.map((s) => s.run ?? "").join("\n")).toMatch(script);
     }
+  });
+
+  test("outputs and artifacts stay outside the checkout (review/ there is source code)", async () => {
+    const outside = /^\$\{\{ runner\.temp \}\}\//;
+    const files = (await fs.readdir(WORKFLOWS)).filter((f) => f.endsWith(".yml"));
+    const steps = (await Promise.all(files.map(load)))
+      .flatMap((w) => Object.values(w.jobs))
+      .flatMap((j) => j.steps);
+    const artifacts = steps.filter((s) => s.uses?.startsWith("actions/upload-artifact"));
+    expect(artifacts.length).toBeGreaterThan(0);
+    for (const step of artifacts) expect(step.with?.path).toMatch(outside);
+    // The scripts' OUT_DIR: the last argument of pr-review.sh, the only one of drift-check.sh.
+    const outDirs = steps.flatMap((s) =>
+      [...(s.run ?? "").matchAll(/(?:pr-review|drift-check)\.sh\b.*"([^"]+)"\s*$/gm)].map((m) => m[1]),
+    );
+    expect(outDirs).toHaveLength(2);
+    for (const dir of outDirs) expect(dir).toMatch(outside);
   });
 });
