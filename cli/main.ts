@@ -18,7 +18,7 @@ import { simCommand } from "./commands/sim";
 import { validateCommand } from "./commands/validate";
 
 /** Every subcommand, in the order `--help` lists them. Add new ones here. */
-const COMMANDS: Command[] = [
+export const COMMANDS: readonly Command[] = [
   ...engineCommands,
   simCommand,
   adoptCommand,
