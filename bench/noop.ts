@@ -3,7 +3,7 @@
 // engine). Usage: node dist/bench/noop.js <up|preview> --dir PROJECT --stack S --count N [--changed K]
 import { parseArgs } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
-import { openStack } from "../cli/engine";
+import { openStack } from "../automation/stack";
 
 interface NoopInputs {
   value: string;

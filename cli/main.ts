@@ -1,5 +1,7 @@
 // The `shelly-fleet` command: a registry of subcommands, each in cli/commands/.
 
+import { describeEngineFailure } from "../automation/stack";
+import { UsageError } from "../errors";
 import { ShellyError } from "../providers/shelly/client/errors";
 import type { Command } from "./command";
 import { print } from "./command";
@@ -14,11 +16,9 @@ import { recoverCommand } from "./commands/recover";
 import { schemaCommand } from "./commands/schema";
 import { simCommand } from "./commands/sim";
 import { validateCommand } from "./commands/validate";
-import { describeEngineFailure } from "./engine";
-import { UsageError } from "./errors";
 
 /** Every subcommand, in the order `--help` lists them. Add new ones here. */
-const COMMANDS: Command[] = [
+export const COMMANDS: readonly Command[] = [
   ...engineCommands,
   simCommand,
   adoptCommand,

@@ -1,6 +1,6 @@
 // The scheduled drift check's issues: one per drifted device, found again by a marker in its
 // body, updated while the drift lasts and closed once a check of its stack finds none.
-import { showValue } from "./fields";
+import { showChangeCells } from "./fields";
 import type { ResourceChange, StackPreview } from "./preview-changes";
 
 export const DRIFT_LABEL = "drift";
@@ -43,7 +43,8 @@ function issueBody(stack: string, change: ResourceChange, runUrl: string | undef
   if (change.fields.length > 0) {
     lines.push("", "| Field | On the device | In the files |", "| --- | --- | --- |");
     for (const f of change.fields) {
-      lines.push(`| \`${f.key}\` | ${showValue(f.key, f.before)} | ${showValue(f.key, f.after)} |`);
+      const [onDevice, inFiles] = showChangeCells(f.key, f.before, f.after);
+      lines.push(`| \`${f.key}\` | ${onDevice} | ${inFiles} |`);
     }
   }
   lines.push(

@@ -3,6 +3,7 @@
 import type { DeviceConfig } from "../providers/shelly/model/catalog";
 import { fieldOfKey, flattenDesired, isSecretRef } from "../providers/shelly/model/normalize";
 import { SECRET_TEXT } from "./preview-json";
+import { diffValues, formatValueDiff, unchangedNote, type ValueDiff } from "./value-diff";
 
 export interface FieldChange {
   /** A flat key: `switch[0].name`, `wifi.sta.ssid`, or a device key such as `address`. */
@@ -58,6 +59,33 @@ export function showValue(key: string, value: unknown): string {
   if (value === undefined) return "(unset)";
   if (isSecretValue(key, value)) return SECRET_TEXT;
   return JSON.stringify(value);
+}
+
+/**
+ * A changed list or multi-line text, as its removed and added items; undefined when two whole
+ * values read better: secrets, single values, lists with nothing in common.
+ */
+function compactDiff(key: string, before: unknown, after: unknown): ValueDiff | undefined {
+  if (isSecretValue(key, before) || isSecretValue(key, after)) return undefined;
+  const diff = diffValues(before, after);
+  return diff && (diff.unit === "line" || diff.unchanged > 0) ? diff : undefined;
+}
+
+/** A change on one line: `"old" → "new"`, or for lists and text `-"old item" +"new item" (2 items unchanged)`. */
+export function showChange(key: string, before: unknown, after: unknown): string {
+  const diff = compactDiff(key, before, after);
+  return diff ? formatValueDiff(diff) : `${showValue(key, before)} → ${showValue(key, after)}`;
+}
+
+/** A change as two table cells (before, after); for lists and text the removed and the added items. */
+export function showChangeCells(key: string, before: unknown, after: unknown): [string, string] {
+  const diff = compactDiff(key, before, after);
+  if (!diff) return [showValue(key, before), showValue(key, after)];
+  const added = [...diff.added.map((item) => `+${item}`), unchangedNote(diff)];
+  return [
+    diff.removed.map((item) => `-${item}`).join(" "),
+    added.filter((part) => part !== undefined).join(" "),
+  ];
 }
 
 /** The value for machine-readable output: as is, secrets masked. */

@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import git from "isomorphic-git";
-import { UsageError } from "../cli/errors";
+import { UsageError } from "../errors";
 import type { Fleet, FleetFiles } from "../fleet";
 import { loadFleet } from "../fleet";
 

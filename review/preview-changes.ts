@@ -2,7 +2,7 @@
 // providers give no detailedDiff, so the fields are computed from the steps' old and new inputs
 // (after a refresh, the old inputs hold the live device's values).
 import * as fs from "node:fs";
-import { UsageError } from "../cli/errors";
+import { UsageError } from "../errors";
 import type { DeviceConfig } from "../providers/shelly/model/catalog";
 import {
   changedFields,

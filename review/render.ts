@@ -1,6 +1,14 @@
 // Text, markdown and JSON for reviewers: `shelly-fleet diff` and the pull-request comment.
 import type { DeviceDiff, FleetDiff } from "./config-diff";
-import { type FieldChange, maskedValue, RISK_CLASSES, type RiskClass, showValue } from "./fields";
+import {
+  type FieldChange,
+  maskedValue,
+  RISK_CLASSES,
+  type RiskClass,
+  showChange,
+  showChangeCells,
+  showValue,
+} from "./fields";
 import type { ChangeOp, ResourceChange, ResourceKind, StackPreview } from "./preview-changes";
 
 /** GitHub rejects a comment body longer than this. */
@@ -73,7 +81,7 @@ export function renderDiffText(diff: FleetDiff, range: DiffRange): string {
       const change =
         device.kind === "added"
           ? showValue(field.key, field.after)
-          : `${showValue(field.key, field.before)} → ${showValue(field.key, field.after)}`;
+          : showChange(field.key, field.before, field.after);
       lines.push(`    ${field.key}: ${change}${field.setIn ? `    (${field.setIn})` : ""}`);
     }
   }
@@ -96,9 +104,8 @@ export function renderDiffMarkdown(diff: FleetDiff, range: DiffRange): string {
     if (device.fields.length === 0) continue;
     parts.push("", "| Field | Before | After | Set in |", "| --- | --- | --- | --- |");
     for (const field of device.fields) {
-      parts.push(
-        `| ${code(field.key)} | ${cell(showValue(field.key, field.before))} | ${cell(showValue(field.key, field.after))} | ${field.setIn ?? ""} |`,
-      );
+      const [before, after] = showChangeCells(field.key, field.before, field.after);
+      parts.push(`| ${code(field.key)} | ${cell(before)} | ${cell(after)} | ${field.setIn ?? ""} |`);
     }
   }
   return `${parts.join("\n")}\n`;
@@ -180,10 +187,10 @@ function stackSummary(preview: StackPreview): string {
 }
 
 function fieldRows(fields: FieldChange[]): string[] {
-  return fields.map(
-    (field) =>
-      `| ${code(field.key)} | ${cell(showValue(field.key, field.before))} | ${cell(showValue(field.key, field.after))} |`,
-  );
+  return fields.map((field) => {
+    const [before, after] = showChangeCells(field.key, field.before, field.after);
+    return `| ${code(field.key)} | ${cell(before)} | ${cell(after)} |`;
+  });
 }
 
 /** One resource's details: a collapsible table of fields. */
@@ -263,9 +270,7 @@ export function renderPreviewFieldSummary(preview: StackPreview): string {
     }
     lines.push(`  ${verbs[change.op] ?? change.op} ${change.kind} ${label}`);
     for (const field of change.fields) {
-      lines.push(
-        `      ${field.key}: ${showValue(field.key, field.before)} → ${showValue(field.key, field.after)}`,
-      );
+      lines.push(`      ${field.key}: ${showChange(field.key, field.before, field.after)}`);
     }
   }
   return `${lines.join("\n")}\n`;

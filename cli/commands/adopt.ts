@@ -3,13 +3,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { stringify } from "smol-toml";
+import { UsageError } from "../../errors";
 import { normalizeMac } from "../../providers/shelly/client";
 import { adoptedConfig } from "../../providers/shelly/model/adopt";
 import { flattenLive } from "../../providers/shelly/model/normalize";
 import { openSession } from "../../providers/shelly/session";
 import { type Command, print } from "../command";
-import { UsageError } from "../errors";
-import { defaultRoot } from "./validate";
+import { defaultRoot } from "../fleet-options";
 
 const HELP = `Usage: shelly-fleet adopt <address> --site NAME [options]
 

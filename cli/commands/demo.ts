@@ -5,13 +5,13 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { loadProgram, openStack, PACKAGE_ROOT } from "../../automation/stack";
+import { UsageError } from "../../errors";
 import { loadFleet } from "../../fleet";
 import { hostOf } from "../../providers/shelly/session";
 import { type SimDevice, startDevice } from "../../sim";
 import { type Command, print } from "../command";
-import { loadProgram, openStack, PACKAGE_ROOT } from "../engine";
-import { UsageError } from "../errors";
-import { previewWithFieldSummary } from "./engine";
+import { previewWithFieldSummary } from "../engine-runs";
 
 const HELP = `Usage: shelly-fleet demo [options]
 

@@ -2,13 +2,13 @@
 // between two commits. Reads git objects only: no network, no Pulumi, no checkout.
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { UsageError } from "../../errors";
 import { diskFiles, type Fleet, loadFleet } from "../../fleet";
 import { diffFleets } from "../../review/config-diff";
 import { gitFleetSource, loadFleetAtCommit, resolveCommit } from "../../review/git-fleet";
 import { renderDiffJson, renderDiffMarkdown, renderDiffText } from "../../review/render";
 import { type Command, print } from "../command";
-import { UsageError } from "../errors";
-import { defaultRoot, formatError } from "./validate";
+import { defaultRoot, formatError } from "../fleet-options";
 
 const HELP = `Usage: shelly-fleet diff <base-ref> [<head-ref>] [--root DIR] [--format text|markdown|json]
 

@@ -1,10 +1,10 @@
 // `shelly-fleet explain <device>`: the merged desired configuration, each value with its origin.
 import { parseArgs } from "node:util";
+import { UsageError } from "../../errors";
 import { type DesiredDevice, type Fleet, loadFleet, type Origin } from "../../fleet";
 import { CATALOG, SECTION_NAMES, type SectionSpec, sectionPath } from "../../providers/shelly/model/catalog";
 import { type Command, print } from "../command";
-import { UsageError } from "../errors";
-import { formatError, resolveFleetOptions } from "./validate";
+import { formatError, resolveFleetOptions } from "../fleet-options";
 
 const HELP = `Usage: shelly-fleet explain <device> [--root DIR] [--site NAME]
 

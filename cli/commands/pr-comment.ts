@@ -1,10 +1,10 @@
 // `shelly-fleet pr-comment`: the pull-request comment from `preview --json` documents.
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { UsageError } from "../../errors";
 import { analyzePreview, readPreviewFile } from "../../review/preview-changes";
 import { GITHUB_COMMENT_LIMIT, renderPreviewComment } from "../../review/render";
 import { type Command, print } from "../command";
-import { UsageError } from "../errors";
 
 const HELP = `Usage: shelly-fleet pr-comment --preview FILE [--preview FILE ...]
 

@@ -2,9 +2,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { UsageError } from "../../errors";
 import { type LinkKind, startAgent } from "../../providers/provision/agent/server";
 import { type Command, print } from "../command";
-import { UsageError } from "../errors";
 
 const TOKEN_ENV = "SHELLY_FLEET_PROVISIONER_TOKEN";
 

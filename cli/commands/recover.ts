@@ -1,9 +1,9 @@
 // `shelly-fleet recover`: after a run was killed (power cut, SIGKILL, a closed laptop).
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { loadProgram, openStack, PACKAGE_ROOT } from "../../automation/stack";
+import { UsageError } from "../../errors";
 import { type Command, print } from "../command";
-import { loadProgram, openStack, PACKAGE_ROOT } from "../engine";
-import { UsageError } from "../errors";
 
 const HELP = `Usage: shelly-fleet recover [options]
 

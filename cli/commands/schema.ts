@@ -2,10 +2,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { PACKAGE_ROOT } from "../../automation/stack";
+import { UsageError } from "../../errors";
 import { schemaFiles } from "../../fleet";
 import { type Command, print } from "../command";
-import { PACKAGE_ROOT } from "../engine";
-import { UsageError } from "../errors";
 
 const HELP = `Usage: shelly-fleet schema [--write] [--dir DIR]
 

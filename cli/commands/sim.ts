@@ -1,11 +1,11 @@
 // `shelly-fleet sim`: simulated Shelly devices on loopback, until SIGINT or SIGTERM.
 import { parseArgs } from "node:util";
+import { UsageError } from "../../errors";
 import { startControlServer } from "../../sim/control";
 import { type FleetSpec, FleetSpecError, loadFleetSpec, startFleet } from "../../sim/fleet";
 import { type OpnsenseSim, startOpnsense } from "../../sim/opnsense/server";
 import { CaptureError } from "../../sim/shelly/capture";
 import { type Command, print } from "../command";
-import { UsageError } from "../errors";
 
 const help = `Usage: shelly-fleet sim [--from DIR [--from DIR ...] | --fleet FILE] [--opnsense] [options]
 

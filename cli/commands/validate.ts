@@ -1,10 +1,9 @@
 // `shelly-fleet validate`: the fleet files checked offline, for pre-commit hooks and CI.
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { type FleetError, formatFleetError, listSites, loadFleet } from "../../fleet";
+import { UsageError } from "../../errors";
+import { loadFleet } from "../../fleet";
 import { type Command, print } from "../command";
-import { UsageError } from "../errors";
+import { formatError, resolveFleetOptions } from "../fleet-options";
 
 const HELP = `Usage: shelly-fleet validate [--root DIR] [--site NAME] [--json]
 
@@ -19,34 +18,6 @@ Options:
       --json        print the result as JSON
   -h, --help        show this help
 `;
-
-/** The nearest directory, from `start` up, that holds a Pulumi.yaml; else `start` itself. */
-export function defaultRoot(start = process.cwd()): string {
-  for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, "Pulumi.yaml"))) return dir;
-    if (path.dirname(dir) === dir) return path.resolve(start);
-  }
-}
-
-/** Checks --root and --site before loading, so that a typo is a usage error, not "no devices". */
-export function resolveFleetOptions(values: { root?: string; site?: string }): {
-  root: string;
-  site?: string;
-} {
-  const root = values.root === undefined ? defaultRoot() : path.resolve(values.root);
-  if (!fs.existsSync(path.join(root, "devices"))) {
-    throw new UsageError(`${root} has no devices/ directory: pass the fleet's root with --root`);
-  }
-  if (values.site !== undefined && !listSites(root).includes(values.site)) {
-    throw new UsageError(`no site "${values.site}" (no directory devices/${values.site}/ under ${root})`);
-  }
-  return { root, site: values.site };
-}
-
-/** `file:line: key.path: message`, the file relative to the current directory. */
-export function formatError(error: FleetError, root: string): string {
-  return formatFleetError(error, path.relative(process.cwd(), path.join(root, error.file)) || error.file);
-}
 
 export const validateCommand: Command = {
   name: "validate",

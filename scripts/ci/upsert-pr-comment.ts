@@ -4,34 +4,15 @@
 //   node dist/scripts/ci/upsert-pr-comment.js PR-NUMBER COMMENT.md
 import * as fs from "node:fs";
 import { PREVIEW_COMMENT_MARKER } from "../../review/render";
-import { gh, runScript } from "./gh";
+import { runScript } from "./gh";
+import { GitHubClient, upsertMarkedComment } from "./github";
 
-runScript("upsert-pr-comment", ([pr, file]) => {
+runScript("upsert-pr-comment", async ([pr, file]) => {
   if (!pr || !/^\d+$/.test(pr) || !file) throw new Error("usage: upsert-pr-comment.js PR-NUMBER COMMENT.md");
   const body = fs.readFileSync(file, "utf8");
   if (!body.startsWith(PREVIEW_COMMENT_MARKER))
     throw new Error(`${file} does not start with the preview marker`);
-  const ids = gh([
-    "api",
-    "--paginate",
-    `repos/{owner}/{repo}/issues/${pr}/comments`,
-    "--jq",
-    `.[] | select(.body | startswith("${PREVIEW_COMMENT_MARKER}")) | .id`,
-  ])
-    .split("\n")
-    .filter(Boolean);
-  const [existing] = ids;
-  if (existing) {
-    gh(
-      ["api", "--method", "PATCH", `repos/{owner}/{repo}/issues/comments/${existing}`, "--input", "-"],
-      JSON.stringify({ body }),
-    );
-    process.stdout.write(`updated comment ${existing}\n`);
-  } else {
-    gh(
-      ["api", "--method", "POST", `repos/{owner}/{repo}/issues/${pr}/comments`, "--input", "-"],
-      JSON.stringify({ body }),
-    );
-    process.stdout.write("created a comment\n");
-  }
+  const client = GitHubClient.fromEnvironment();
+  const { action, id } = await upsertMarkedComment(client, Number(pr), PREVIEW_COMMENT_MARKER, body);
+  process.stdout.write(action === "updated" ? `updated comment ${id}\n` : "created a comment\n");
 });

@@ -1,5 +1,6 @@
-// The CI side: drift issues planned from a real drift preview, the scripts driving a fake `gh`
-// that records its calls, and the workflow YAML checked by actionlint and by structure.
+// The CI side: drift issues planned from a real drift preview, the drift script driving a fake
+// `gh` that records its calls, the comment script's checks, and the workflow YAML checked by
+// actionlint and by structure.
 import { execFile, execFileSync } from "node:child_process";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
@@ -105,33 +106,44 @@ describe("drift issues", () => {
   });
 });
 
+// The GitHub calls themselves are tested with nock in github.test.ts; here the script's checks
+// that stop it before any call.
 describe("upsert-pr-comment.js", () => {
-  test("updates our earlier comment, found by its marker", async () => {
-    const gh = await fakeGh("4242\n");
+  const noGitHub = {
+    PATH: process.env.PATH,
+    GITHUB_REPOSITORY: "octo/fleet",
+    GITHUB_API_URL: "http://127.0.0.1:9",
+  };
+
+  test("without a token: one line naming GH_TOKEN, exit 1", async () => {
     const comment = path.join(scratch, "comment.md");
     await fs.writeFile(comment, `${PREVIEW_COMMENT_MARKER}\nbody\n`);
-    const result = await runNode("upsert-pr-comment.js", ["12", comment], gh.env);
-    expect(result.stdout).toBe("updated comment 4242\n");
-    const calls = await gh.calls();
-    expect(calls[0]).toMatch(
-      /^api\|--paginate\|repos\/\{owner\}\/\{repo\}\/issues\/12\/comments\|--jq\|.*startswith\("<!-- shelly-fleet-preview -->"\)/,
-    );
-    expect(calls[1]).toBe("api|--method|PATCH|repos/{owner}/{repo}/issues/comments/4242|--input|-|");
+    const result = await runNode("upsert-pr-comment.js", ["12", comment], noGitHub);
+    expect(result.stderr).toMatch(/^upsert-pr-comment: set GH_TOKEN .*\n$/);
+    expect(result.stdout).toBe("");
+    expect(result.code).toBe(1);
   });
 
-  test("creates one when there is none", async () => {
-    const gh = await fakeGh("");
-    const comment = path.join(scratch, "comment.md");
-    await fs.writeFile(comment, `${PREVIEW_COMMENT_MARKER}\nbody\n`);
-    const result = await runNode("upsert-pr-comment.js", ["12", comment], gh.env);
-    expect(result.stdout).toBe("created a comment\n");
-    expect((await gh.calls())[1]).toBe(
-      "api|--method|POST|repos/{owner}/{repo}/issues/12/comments|--input|-|",
-    );
+  test("a file that is not our comment is refused before any call", async () => {
+    const comment = path.join(scratch, "other.md");
+    await fs.writeFile(comment, "# something else\n");
+    const result = await runNode("upsert-pr-comment.js", ["12", comment], { ...noGitHub, GH_TOKEN: "t" });
+    expect(result.stderr).toBe(`upsert-pr-comment: ${comment} does not start with the preview marker\n`);
+    expect(result.code).toBe(1);
   });
 });
 
 describe("workflows", () => {
+  interface Workflow {
+    on: Record<string, unknown>;
+    jobs: Record<
+      string,
+      { "runs-on": string[]; steps: { run?: string; uses?: string; with?: { path?: string } }[] }
+    >;
+  }
+  const load = async (file: string) =>
+    yaml.load(await fs.readFile(path.join(WORKFLOWS, file), "utf8")) as Workflow;
+
   test("actionlint finds nothing (installed by scripts/ci/install-actionlint.sh)", () => {
     const actionlint = execFileSync("bash", [path.join(REPO_ROOT, "scripts/ci/install-actionlint.sh")], {
       encoding: "utf8",
@@ -142,11 +154,6 @@ describe("workflows", () => {
   });
 
   test("each event runs its script on the LAN runner", async () => {
-    const load = async (file: string) =>
-      yaml.load(await fs.readFile(path.join(WORKFLOWS, file), "utf8")) as {
-        on: Record<string, unknown>;
-        jobs: Record<string, { "runs-on": string[]; steps: { run?: string }[] }>;
-      };
     const expectations: [string, string, RegExp][] = [
       ["pull-request.yml", "pull_request", /scripts\/ci\/pr-review\.sh[\s\S]*upsert-pr-comment\.js/],
       ["deploy.yml", "push", /validate[\s\S]*main\.js up --stack/],
@@ -159,5 +166,22 @@ describe("workflows", () => {
       expect(job?.["runs-on"]).toEqual(["self-hosted", "shelly-lan"]);
       expect(job?.steps.map((s) => s.run ?? "").join("\n")).toMatch(script);
     }
+  });
+
+  test("outputs and artifacts stay outside the checkout (review/ there is source code)", async () => {
+    const outside = /^\$\{\{ runner\.temp \}\}\//;
+    const files = (await fs.readdir(WORKFLOWS)).filter((f) => f.endsWith(".yml"));
+    const steps = (await Promise.all(files.map(load)))
+      .flatMap((w) => Object.values(w.jobs))
+      .flatMap((j) => j.steps);
+    const artifacts = steps.filter((s) => s.uses?.startsWith("actions/upload-artifact"));
+    expect(artifacts.length).toBeGreaterThan(0);
+    for (const step of artifacts) expect(step.with?.path).toMatch(outside);
+    // The scripts' OUT_DIR: the last argument of pr-review.sh, the only one of drift-check.sh.
+    const outDirs = steps.flatMap((s) =>
+      [...(s.run ?? "").matchAll(/(?:pr-review|drift-check)\.sh\b.*"([^"]+)"\s*$/gm)].map((m) => m[1]),
+    );
+    expect(outDirs).toHaveLength(2);
+    for (const dir of outDirs) expect(dir).toMatch(outside);
   });
 });

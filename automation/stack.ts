@@ -3,7 +3,7 @@
 // binary is needed (see README, "Development"): the same program also runs under `pulumi`.
 import * as path from "node:path";
 import type { PulumiFn, Stack } from "@pulumi/pulumi/automation";
-import { UsageError } from "./errors";
+import { UsageError } from "../errors";
 
 export const PROJECT_NAME = "shelly-fleet";
 

@@ -1,0 +1,64 @@
+// The engine runs that end with a summary per device and field: shared by the engine commands
+// and the demo, which must not import each other (one module per command in cli/commands/).
+import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
+import { countOutcomes, DeviceOutcomeCollector, renderOutcomes } from "../review/device-outcomes";
+import { analyzePreview } from "../review/preview-changes";
+import { PreviewDigestBuilder } from "../review/preview-json";
+import { renderPreviewFieldSummary } from "../review/render";
+import { print } from "./command";
+
+/**
+ * Exit code when the run went on without some devices (unreachable, or failed and rolled back):
+ * the others were read or applied, and the lines above say which ones need attention.
+ */
+export const EXIT_DEVICES_NEED_ATTENTION = 8;
+
+/**
+ * A preview in the engine's compact form, then each changed field per resource (the engine's own
+ * `--diff` repeats whole objects for dynamic providers). The summary is printed when the preview
+ * fails too: under --expect-no-changes, drift is a failure.
+ */
+export async function previewWithFieldSummary(
+  stack: Stack,
+  expectNoChanges: boolean,
+  parallel?: number,
+): Promise<number | undefined> {
+  const digest = new PreviewDigestBuilder();
+  const devices = new DeviceOutcomeCollector();
+  const onEvent = (event: EngineEvent) => {
+    digest.onEvent(event);
+    devices.onEvent(event);
+  };
+  try {
+    await stack.preview({ onOutput: print, expectNoChanges, parallel, onEvent });
+  } finally {
+    print(renderPreviewFieldSummary(analyzePreview(digest.digest(), stack.name)));
+    print(renderOutcomes(devices.outcomes(), "preview"));
+  }
+  // Nothing to change among the devices that answered, but some could not be checked.
+  return expectNoChanges && needAttention(devices) ? EXIT_DEVICES_NEED_ATTENTION : undefined;
+}
+
+function needAttention(devices: DeviceOutcomeCollector): boolean {
+  const counts = countOutcomes(devices.outcomes());
+  return counts.unreachable + counts.failed > 0;
+}
+
+/**
+ * up with every reachable device applied, even when some fail or cannot be reached (the engine's
+ * continue-on-error), then a summary per device.
+ */
+export async function upWithSummary(stack: Stack, parallel?: number): Promise<number | undefined> {
+  const devices = new DeviceOutcomeCollector();
+  let failure: unknown;
+  try {
+    await stack.up({ onOutput: print, parallel, continueOnError: true, onEvent: devices.onEvent });
+  } catch (err) {
+    failure = err;
+  }
+  print(renderOutcomes(devices.outcomes(), "up"));
+  // The device failures are reported above; anything else is the engine's own error.
+  if (needAttention(devices)) return EXIT_DEVICES_NEED_ATTENTION;
+  if (failure) throw failure;
+  return undefined;
+}
