@@ -1,7 +1,8 @@
 import { describe, expect, test } from "vitest";
 import type { DeviceConfig } from "../../providers/shelly/model/catalog";
 import { type DeviceDocuments, flattenLive, toDeviceConfig } from "../../providers/shelly/model/normalize";
-import { hashSecret, type PlanInput, plan } from "../../providers/shelly/plan/planner";
+import { hashSecret, plan } from "../../providers/shelly/plan/planner";
+import type { PlanInput } from "../../providers/shelly/plan/types";
 import { captureNames, loadCapture } from "../support/captures";
 
 function input(documents: DeviceDocuments, desired: DeviceConfig, extra: Partial<PlanInput> = {}): PlanInput {
