@@ -2,6 +2,7 @@
 // Devices are matched by MAC, so a renamed file (same MAC) is a rename, not a removal and an
 // addition; a profile change shows on every device whose merged config it changes.
 import type { DesiredDevice, Fleet } from "../fleet";
+import { tryParseKey } from "../providers/shelly/model/keys";
 import { changedFields, type FieldChange, type RiskClass, reviewFields, risksOf } from "./fields";
 
 export type DeviceDiffKind = "added" | "removed" | "renamed" | "changed";
@@ -41,9 +42,12 @@ function fieldsOf(device: DesiredDevice): Map<string, unknown> {
   });
 }
 
-/** `switch[0].name` → the provenance key `switch.0.name`. */
+/** `switch[0].name` → the provenance key `switch.0.name`; other keys are their own. */
 function provenanceKey(key: string): string {
-  return key.replace(/\[([^\]]*)\]/g, ".$1");
+  const parsed = tryParseKey(key);
+  if (parsed === undefined || parsed.kind === "raw" || parsed.entry === undefined) return key;
+  const entry = `${parsed.section}.${parsed.entry}`;
+  return parsed.kind === "field" ? `${entry}.${parsed.field}` : entry;
 }
 
 function withOrigins(fields: FieldChange[], before?: DesiredDevice, after?: DesiredDevice): FieldDiff[] {

@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { probe, ShellyConnectionError, ShellyError, ShellyTimeoutError } from "../shelly/client";
 import type { DeviceConfig } from "../shelly/model/catalog";
 import { applyDevice, ShellyApplyError, ShellyPlanError } from "../shelly/plan/executor";
-import type { DeviceRequest } from "../shelly/plan/planner";
+import type { DeviceRequest } from "../shelly/plan/types";
 import { hostOf, openSession, type ShellySession } from "../shelly/session";
 import {
   DEFAULT_TIMEOUTS_MS,

@@ -7,6 +7,7 @@ import { secretEnvName } from "../shared/secrets";
 import { UNKNOWN } from "../shared/unknown";
 import { ShellyMacMismatchError } from "./client";
 import type { DeviceConfig, Generation } from "./model/catalog";
+import { parseKey, tryParseKey } from "./model/keys";
 import {
   type DeviceDocuments,
   fieldOfKey,
@@ -106,7 +107,8 @@ export function check(news: ShellyDeviceInputs): { property: string; reason: str
     failures.push({ property: "address", reason: "the host the device answers on is required" });
   }
   for (const key of flattenDesired(news.desired ?? {}).keys()) {
-    if (!key.startsWith("raw.") && !fieldOfKey(key) && !/^[a-z_]+\[[^\]]*\]$/.test(key)) {
+    const kind = tryParseKey(key)?.kind;
+    if (kind !== "raw" && kind !== "entry" && !fieldOfKey(key)) {
       failures.push({ property: `desired.${key}`, reason: "not a known setting" });
     }
   }
@@ -166,10 +168,12 @@ export function observe(
   const live = flattenLive(documents, namedIds);
   const observed = new Map<string, unknown>();
   for (const [key, wanted] of flattenDesired(desired)) {
-    if (isSecretRef(wanted) || key.startsWith("firmware.")) observed.set(key, wanted);
-    else if (key.startsWith("raw.")) {
+    const parsed = parseKey(key);
+    if (isSecretRef(wanted) || (parsed.kind === "field" && parsed.section === "firmware"))
+      observed.set(key, wanted);
+    else if (parsed.kind === "raw") {
       // The other generation's raw keys do not apply to this device: keep them as written.
-      const value = key.startsWith(`raw.${documents.generation}.`) ? readRaw(documents, key) : wanted;
+      const value = parsed.generation === documents.generation ? readRaw(documents, key) : wanted;
       if (value !== undefined) observed.set(key, value);
     } else if (live.has(key)) observed.set(key, live.get(key));
   }

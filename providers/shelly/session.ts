@@ -18,8 +18,8 @@ import type { DeviceConfig, Generation } from "./model/catalog";
 import type { DeviceDocuments } from "./model/normalize";
 import type { JsonObject } from "./model/values";
 import type { DeviceSession, WritePurpose } from "./plan/executor";
-import type { DeviceRequest } from "./plan/planner";
-import { firmwareVersion } from "./plan/planner";
+import { firmwareVersion } from "./plan/firmware";
+import type { DeviceRequest } from "./plan/types";
 
 export interface SessionOptions {
   timeoutMs?: number;

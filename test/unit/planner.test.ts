@@ -1,7 +1,8 @@
 import { describe, expect, test } from "vitest";
 import type { DeviceConfig } from "../../providers/shelly/model/catalog";
 import { type DeviceDocuments, flattenLive, toDeviceConfig } from "../../providers/shelly/model/normalize";
-import { hashSecret, type PlanInput, plan } from "../../providers/shelly/plan/planner";
+import { hashSecret, plan } from "../../providers/shelly/plan/planner";
+import type { PlanInput } from "../../providers/shelly/plan/types";
 import { captureNames, loadCapture } from "../support/captures";
 
 function input(documents: DeviceDocuments, desired: DeviceConfig, extra: Partial<PlanInput> = {}): PlanInput {
@@ -221,6 +222,46 @@ describe("planner: firmware pin", () => {
     const result = plan(input(gen1Relay(), { firmware: { version: "1.15.0" } }, { availableFirmware: {} }));
     expect(result.errors).toEqual([
       "dev: firmware: wants 1.15.0, runs 1.14.0, and the device offers no stable update",
+    ]);
+  });
+});
+
+describe("planner: keys with odd names", () => {
+  test("a webhook whose name holds a dot and a bracket is created and found again by that name", () => {
+    const hook = { name: "door.open]", event: "switch.on", urls: ["http://x/"] };
+    const created = plan(input(gen2Switch(), { webhook: [hook] }));
+    expect(created.errors).toEqual([]);
+    expect(created.steps.map((s) => s.request)).toEqual([
+      {
+        kind: "gen2",
+        method: "Webhook.Create",
+        params: { name: "door.open]", event: "switch.on", urls: ["http://x/"] },
+      },
+    ]);
+    const documents = gen2Switch();
+    if (documents.generation !== "gen2") throw new Error("gen2 fixture");
+    documents.webhooks = { hooks: [{ id: 3, name: "door.open]", event: "switch.on", urls: ["http://y/"] }] };
+    const updated = plan(input(documents, { webhook: [hook] }));
+    expect(updated.steps.map((s) => s.request)).toEqual([
+      { kind: "gen2", method: "Webhook.Update", params: { id: 3, urls: ["http://x/"] } },
+    ]);
+  });
+
+  test("raw keys write their component or endpoint with the path as given", () => {
+    const gen2 = plan(
+      input(gen2Switch(), {
+        raw: { gen2: { "switch:0": { in_mode: "detached" }, sys: { "device.name": "n" } } },
+      }),
+    );
+    expect(gen2.steps.map((s) => s.request)).toEqual([
+      { kind: "gen2", method: "Switch.SetConfig", params: { id: 0, config: { in_mode: "detached" } } },
+      { kind: "gen2", method: "Sys.SetConfig", params: { config: { device: { name: "n" } } } },
+    ]);
+    const gen1 = plan(
+      input(gen1Relay(), { raw: { gen1: { "settings/relay/0": { btn_type: "detached" } } } }),
+    );
+    expect(gen1.steps.map((s) => s.request)).toEqual([
+      { kind: "gen1", path: "/settings/relay/0", params: { btn_type: "detached" } },
     ]);
   });
 });

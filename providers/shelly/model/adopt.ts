@@ -1,7 +1,11 @@
 // What `adopt` pins from a live device: the settings a user manages, as the device shows them,
 // so that applying the adopted file right away writes nothing. Pure.
 import type { DeviceConfig } from "./catalog";
+import { fieldKey, parseKey } from "./keys";
 import { type FlatConfig, toDeviceConfig } from "./normalize";
+
+const STATIONS = new Set(["wifi.sta", "wifi.sta1"]);
+const STATIC_ADDRESS_FIELDS = new Set(["ip", "netmask", "gateway", "dns"]);
 
 /**
  * Left out: empty values (an unnamed channel, no MQTT server), static-address fields of a
@@ -13,16 +17,24 @@ export function adoptedConfig(live: FlatConfig): DeviceConfig {
   const kept: FlatConfig = new Map();
   for (const [key, value] of live) {
     if (value === "" || value === null) continue;
-    const action = /^(action\[[^\]]*\])/.exec(key)?.[1];
+    const parsed = parseKey(key);
     if (
-      action &&
-      live.get(`${action}.enabled`) === false &&
-      (live.get(`${action}.urls`) as unknown[]).length === 0
+      parsed.kind !== "raw" &&
+      parsed.section === "action" &&
+      parsed.entry !== undefined &&
+      live.get(fieldKey("action", "enabled", parsed.entry)) === false &&
+      (live.get(fieldKey("action", "urls", parsed.entry)) as unknown[]).length === 0
     ) {
       continue;
     }
-    const station = /^wifi\.(sta1?)\.(ip|netmask|gateway|dns)$/.exec(key);
-    if (station && live.get(`wifi.${station[1]}.ipv4_method`) !== "static") continue;
+    if (
+      parsed.kind === "field" &&
+      STATIONS.has(parsed.section) &&
+      STATIC_ADDRESS_FIELDS.has(parsed.field) &&
+      live.get(fieldKey(parsed.section, "ipv4_method")) !== "static"
+    ) {
+      continue;
+    }
     kept.set(key, value);
   }
   return toDeviceConfig(kept);

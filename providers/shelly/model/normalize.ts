@@ -1,8 +1,5 @@
-// Device documents ⇄ the model's flat field keys. A key names one managed value:
-//   `device.name`, `wifi.sta.ssid`          table sections
-//   `switch[0].initial_state`               channels, by id
-//   `schedule[evening-on].timespec`         named entries, by name
-//   `raw.gen2.switch:0.in_locked`           raw escape hatch
+// Device documents ⇄ the model's flat field keys (keys.ts: `device.name`, `switch[0].name`,
+// `schedule[evening-on].timespec`, `raw.gen2.switch:0.in_locked`). A key names one managed value.
 // Desired state (sparse, from the files) and live state (read from the device) both flatten to
 // these keys, so the diff is a comparison of two maps. Pure functions only.
 import {
@@ -13,6 +10,7 @@ import {
   type SectionName,
   type SectionSpec,
 } from "./catalog";
+import { componentKey, entryKey, fieldKey, parseComponentKey, parseKey, rawKey, tryParseKey } from "./keys";
 import { getPath, isObject, type JsonObject, setPath } from "./values";
 
 export type FlatConfig = Map<string, unknown>;
@@ -47,16 +45,18 @@ export function isSecretField(field: FieldSpec): boolean {
   return field.type.kind === "secret";
 }
 
-/** The catalog entry behind a flat key, or undefined for raw keys. */
+/** The catalog entry behind a flat key (and its channel id or entry name), or undefined when none. */
 export function fieldOfKey(
   key: string,
-): { section: SectionName; field: string; spec: FieldSpec } | undefined {
-  const match = /^([a-z_.0-9]+?)(?:\[[^\]]*\])?\.([a-z_0-9]+)$/.exec(key);
-  if (!match) return undefined;
-  const section = match[1] as SectionName;
-  const field = match[2] as string;
-  const spec = SECTIONS[section]?.fields[field];
-  return spec ? { section, field, spec } : undefined;
+): { section: SectionName; field: string; spec: FieldSpec; entry?: string } | undefined {
+  const parsed = tryParseKey(key);
+  if (parsed?.kind !== "field") return undefined;
+  const section = parsed.section as SectionName;
+  const { field, entry } = parsed;
+  const fields = Object.hasOwn(SECTIONS, section) ? SECTIONS[section].fields : {};
+  const spec = Object.hasOwn(fields, field) ? fields[field] : undefined;
+  if (!spec) return undefined;
+  return entry === undefined ? { section, field, spec } : { section, field, spec, entry };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -70,25 +70,25 @@ export function flattenDesired(config: DeviceConfig): FlatConfig {
     const value = getPath(doc, name) ?? (name.includes(".") ? undefined : doc[name]);
     if (value === undefined) continue;
     if (section.kind === "table") {
-      for (const [field, v] of Object.entries(value as JsonObject)) flat.set(`${name}.${field}`, v);
+      for (const [field, v] of Object.entries(value as JsonObject)) flat.set(fieldKey(name, field), v);
     } else {
-      const entryKey = section.kind === "channels" ? "id" : "name";
+      const idField = section.kind === "channels" ? "id" : "name";
       for (const entry of value as JsonObject[]) {
-        const id = name === "action" ? gen1ActionSlot(entry.event, entry.channel) : entry[entryKey];
+        const id = name === "action" ? gen1ActionSlot(entry.event, entry.channel) : entry[idField];
         for (const [field, v] of Object.entries(entry)) {
-          if (field !== entryKey && !(name === "action" && field === "event")) {
-            flat.set(`${name}[${id}].${field}`, v);
+          if (field !== idField && !(name === "action" && field === "event")) {
+            flat.set(fieldKey(name, field, String(id)), v);
           }
         }
         // A named entry with no other keys still exists: remember it.
-        if (section.kind === "named") flat.set(`${name}[${id}]`, true);
+        if (section.kind === "named") flat.set(entryKey(name, String(id)), true);
       }
     }
   }
   for (const gen of ["gen1", "gen2"] as const) {
     const raw = config.raw?.[gen];
     for (const [target, values] of Object.entries(raw ?? {})) {
-      for (const [path, v] of Object.entries(values)) flat.set(`raw.${gen}.${target}.${path}`, v);
+      for (const [path, v] of Object.entries(values)) flat.set(rawKey(gen, target, path), v);
     }
   }
   return flat;
@@ -109,8 +109,8 @@ export function channelIds(docs: DeviceDocuments, section: SectionName): number[
   if (!component) return [];
   const ids: number[] = [];
   for (const key of Object.keys(docs.config)) {
-    const match = new RegExp(`^${component}:(\\d+)$`).exec(key);
-    if (match) ids.push(Number(match[1]));
+    const parsed = parseComponentKey(key);
+    if (parsed.component === component && parsed.id !== undefined) ids.push(parsed.id);
   }
   return ids.sort((a, b) => a - b);
 }
@@ -207,7 +207,7 @@ function readTable(docs: DeviceDocuments, name: SectionName, section: SectionSpe
       else if (name === "device" && fieldName === "profile") value = docs.deviceInfo.profile;
       else value = decodeGen2(field, docs.config[section.gen2?.component ?? ""]);
     }
-    if (value !== undefined) flat.set(`${name}.${fieldName}`, value);
+    if (value !== undefined) flat.set(fieldKey(name, fieldName), value);
   }
 }
 
@@ -221,13 +221,13 @@ function readChannel(
   const doc =
     docs.generation === "gen1"
       ? gen1Channel(docs, section, id)
-      : docs.config[`${section.gen2?.component}:${id}`];
+      : docs.config[componentKey(`${section.gen2?.component}`, id)];
   if (!isObject(doc)) return;
   for (const [fieldName, field] of Object.entries(section.fields)) {
     const value =
       docs.generation === "gen1" ? decodeGen1(field, getPath(doc, field.gen1?.attr ?? "")) : undefined;
     const live = docs.generation === "gen1" ? (field.gen1 ? value : undefined) : decodeGen2(field, doc);
-    if (live !== undefined) flat.set(`${name}[${id}].${fieldName}`, live);
+    if (live !== undefined) flat.set(fieldKey(name, fieldName, id), live);
   }
 }
 
@@ -251,10 +251,10 @@ function readGen2Named(
         ? entry.name
         : Object.entries(ids).find(([, id]) => id === entry.id)?.[0];
     if (name === undefined) continue;
-    flat.set(`${section}[${name}]`, true);
+    flat.set(entryKey(section, name), true);
     for (const [fieldName, field] of Object.entries(spec.fields)) {
       const value = decodeGen2(field, entry);
-      if (value !== undefined) flat.set(`${section}[${name}].${fieldName}`, value);
+      if (value !== undefined) flat.set(fieldKey(section, fieldName, name), value);
     }
   }
 }
@@ -265,11 +265,11 @@ function readGen1Actions(docs: Gen1Documents, flat: FlatConfig): void {
   for (const [actionName, entries] of Object.entries(actions)) {
     if (!Array.isArray(entries)) continue;
     for (const entry of entries.filter(isObject)) {
-      const key = gen1ActionSlot(actionName, entry.index);
-      flat.set(`action[${key}]`, true);
-      flat.set(`action[${key}].channel`, Number(entry.index ?? 0));
-      flat.set(`action[${key}].enabled`, entry.enabled === true);
-      flat.set(`action[${key}].urls`, Array.isArray(entry.urls) ? entry.urls : []);
+      const slot = gen1ActionSlot(actionName, entry.index);
+      flat.set(entryKey("action", slot), true);
+      flat.set(fieldKey("action", "channel", slot), Number(entry.index ?? 0));
+      flat.set(fieldKey("action", "enabled", slot), entry.enabled === true);
+      flat.set(fieldKey("action", "urls", slot), Array.isArray(entry.urls) ? entry.urls : []);
     }
   }
 }
@@ -282,11 +282,17 @@ export function gen1ActionSlot(event: unknown, channel: unknown): string {
   return `${String(event)}@${Number(channel ?? 0)}`;
 }
 
+/** The event and channel of a Gen1 action slot (`out_on_url@0`); the inverse of gen1ActionSlot. */
+export function gen1ActionOfSlot(slot: string): { event: string; channel: number } {
+  const [event = "", channel] = slot.split("@");
+  return { event, channel: Number(channel) };
+}
+
 /** The raw value a device shows for a raw key (`raw.gen2.switch:0.in_locked`). */
 export function readRaw(docs: DeviceDocuments, key: string): unknown {
-  const match = /^raw\.(gen1|gen2)\.([^.]+(?:\/[^.]+)*)\.(.+)$/.exec(key);
-  if (!match || match[1] !== docs.generation) return undefined;
-  const [, , target, path] = match as unknown as [string, string, string, string];
+  const parsed = tryParseKey(key);
+  if (parsed?.kind !== "raw" || parsed.generation !== docs.generation) return undefined;
+  const { target, path } = parsed;
   if (docs.generation === "gen1") return getPath(gen1RawDocument(docs.settings, target), path);
   return getPath(docs.config[target], path);
 }
@@ -305,18 +311,19 @@ export function toDeviceConfig(flat: FlatConfig): DeviceConfig {
   const entries = new Map<string, JsonObject>();
   for (const [key, value] of flat) {
     if (value === null) continue; // TOML has no null: an unset value stays unmanaged
-    const raw = /^raw\.(gen1|gen2)\.([^.]+)\.(.+)$/.exec(key);
-    if (raw) {
-      const [, gen, target, path] = raw as unknown as [string, string, string, string];
+    const parsed = parseKey(key);
+    if (parsed.kind === "raw") {
+      const { generation: gen, target, path } = parsed;
       setPath(config, `raw.${gen}`, { ...(getPath(config, `raw.${gen}`) as JsonObject | undefined) });
       const genConfig = getPath(config, `raw.${gen}`) as JsonObject;
       genConfig[target] = { ...(genConfig[target] as JsonObject | undefined), [path]: value };
       continue;
     }
-    const entry = /^([a-z_]+)\[([^\]]*)\](?:\.([a-z_0-9]+))?$/.exec(key);
-    if (entry) {
-      const [, section, id, field] = entry as unknown as [string, SectionName, string, string | undefined];
-      const idKey = `${section}[${id}]`;
+    if (parsed.entry !== undefined) {
+      const section = parsed.section as SectionName;
+      const id = parsed.entry;
+      const field = parsed.kind === "field" ? parsed.field : undefined;
+      const idKey = entryKey(section, id);
       let item = entries.get(idKey);
       if (!item) {
         const kind = SECTIONS[section].kind;
@@ -334,6 +341,6 @@ export function toDeviceConfig(flat: FlatConfig): DeviceConfig {
 }
 
 function actionEntry(slot: string): JsonObject {
-  const [event, channel] = slot.split("@") as [string, string];
-  return { name: channel === "0" ? event : `${event}-${channel}`, event, channel: Number(channel) };
+  const { event, channel } = gen1ActionOfSlot(slot);
+  return { name: channel === 0 ? event : `${event}-${channel}`, event, channel };
 }

@@ -3,7 +3,8 @@
 // not be restored. It talks to the device only through a DeviceSession.
 import type { DeviceDocuments, NamedIds } from "../model/normalize";
 import { isObject, type JsonObject, setPath } from "../model/values";
-import { type DeviceRequest, type Plan, type PlanInput, type PlanStep, plan } from "./planner";
+import { plan } from "./planner";
+import type { DeviceRequest, Plan, PlanInput, PlanStep } from "./types";
 
 /** The device operations the executor needs; providers/shelly/session.ts implements them. */
 export interface DeviceSession {
