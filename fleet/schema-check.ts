@@ -25,7 +25,9 @@ function validatorFor(kind: FileKind): ValidateFunction {
 export function checkSchema(kind: FileKind, source: SourceFile): FleetError[] {
   const validate = validatorFor(kind);
   if (validate(source.data)) return [];
-  return (validate.errors ?? []).map((error) => toFleetError(error, source));
+  return (validate.errors ?? [])
+    .filter((error) => error.keyword !== "propertyNames") // its cause is reported on its own
+    .map((error) => toFleetError(error, source));
 }
 
 /**
@@ -104,6 +106,12 @@ function toFleetError(error: ErrorObject, source: SourceFile): FleetError {
       message = `expected one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}; got ${describeValue(error.data)}`;
       break;
     case "pattern": {
+      if (error.propertyName !== undefined) {
+        // A key's name, not its value, breaks the rule: the schema says which rule.
+        segments.push(error.propertyName);
+        message = `not a valid key name: ${String(error.parentSchema?.description ?? `expected ${String(params.pattern)}`)}`;
+        break;
+      }
       const name = PATTERN_NAMES.get(String(params.pattern));
       message = `expected ${name ?? `a value matching ${String(params.pattern)}`}; got ${describeValue(error.data)}`;
       break;

@@ -124,6 +124,17 @@ function sectionSchema(spec: SectionSpec): JsonSchema {
   };
 }
 
+// The grammar of providers/shelly/model/keys.ts: a target never holds a dot (no component or
+// endpoint does), a path has no empty parts.
+const RAW_TARGET_NAME: JsonSchema = {
+  pattern: "^[^.]+$",
+  description: 'a component or endpoint name has no dot (quote it: raw.gen2."switch:0")',
+};
+const RAW_PATH: JsonSchema = {
+  pattern: "^[^.]+(\\.[^.]+)*$",
+  description: "a config path has no empty parts between its dots",
+};
+
 const RAW_SCHEMA: JsonSchema = {
   type: "object",
   description: "Raw per-generation keys for what the model does not cover",
@@ -131,15 +142,18 @@ const RAW_SCHEMA: JsonSchema = {
     gen1: {
       type: "object",
       description: "Endpoint (e.g. settings, settings/relay/0) → parameter → value",
+      propertyNames: RAW_TARGET_NAME,
       additionalProperties: {
         type: "object",
+        propertyNames: RAW_PATH,
         additionalProperties: { type: ["string", "number", "boolean"] },
       },
     },
     gen2: {
       type: "object",
       description: "Component (e.g. sys, switch:0) → dotted config path → value",
-      additionalProperties: { type: "object" },
+      propertyNames: RAW_TARGET_NAME,
+      additionalProperties: { type: "object", propertyNames: RAW_PATH },
     },
   },
   additionalProperties: false,

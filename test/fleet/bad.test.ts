@@ -153,6 +153,21 @@ const CASES: Record<string, FleetError[]> = {
         "10.0.20.150 is inside the site's dynamic DHCP pool 10.0.20.100-10.0.20.199 (devices/home/site.toml)",
     },
   ],
+  "raw-key-names": [
+    {
+      file: lamp,
+      keyPath: "raw.gen2.switch.0",
+      line: 5,
+      message:
+        'not a valid key name: a component or endpoint name has no dot (quote it: raw.gen2."switch:0")',
+    },
+    {
+      file: lamp,
+      keyPath: "raw.gen2.switch:1.ui..mode",
+      line: 9,
+      message: "not a valid key name: a config path has no empty parts between its dots",
+    },
+  ],
   "generation-field": [
     {
       file: lamp,
