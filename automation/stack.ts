@@ -88,5 +88,10 @@ export function describeEngineFailure(err: unknown): { exitCode: number; message
     message +=
       "\nIf the run that holds the lock was killed, run `shelly-fleet recover` for this stack first.";
   }
+  if (/unexpected end of JSON input|could not deserialize deployment|unexpected EOF/.test(message)) {
+    // A state save cut short (full disk, power cut): recover restores the last complete state.
+    message +=
+      "\nThe stack's state file looks cut short: free some space, then run `shelly-fleet recover` for this stack.";
+  }
   return { exitCode, message };
 }

@@ -110,6 +110,13 @@ describe("an up killed with SIGKILL halfway", () => {
     const deadline = Date.now() + 120_000;
     while (!firstWrite() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(firstWrite()).toBe(true);
+    // While the run is alive (devices now slow to answer), recover refuses and names its pid.
+    for (const device of Object.values(devices)) device.faults.set({ latencyMs: 5_000 });
+    const early = await runCli(["recover", "--stack", "lab", "--dir", project.dir], project.env);
+    expect(early.code, early.stdout).toBe(1);
+    expect(early.stderr).toMatch(
+      /^shelly-fleet: a run of stack lab is still going: pid \d+, since .*; stop it/,
+    );
     // A power cut: the CLI, the engine and the provider process all at once. The engine starts
     // its plugins in their own process groups, so the tree is walked rather than the group.
     const tree = descendants(child.pid as number);
@@ -140,6 +147,9 @@ describe("an up killed with SIGKILL halfway", () => {
     expect(locked.stderr).toMatch(/currently locked[\s\S]*run `shelly-fleet recover`/);
     const recover = await runCli(["recover", "--stack", "lab", "--dir", project.dir], project.env);
     expect(recover.code).toBe(0);
+    expect(recover.stdout).toMatch(
+      /the killed run left these writes unfinished \(journal .*lab\.jsonl\):\n {2}(alpha|bravo|charlie): writing /,
+    );
     const up = await cli("up");
     expect(up.stderr).toBe("");
     expect(up.code).toBe(0);
@@ -148,6 +158,47 @@ describe("an up killed with SIGKILL halfway", () => {
     }
     const preview = await cli("preview", "--expect-no-changes");
     expect(preview.code).toBe(0);
+  });
+});
+
+describe("a state save cut short (a full disk) after the devices were written", () => {
+  test("preview says to recover; recover restores the last complete state; up converges", async () => {
+    const { project, devices, cli } = await setUp("e2e-cut-state");
+    expect((await cli("up")).code).toBe(0);
+    const fleetRoot = path.join(project.dir, "fleet");
+    for (const [name, device] of Object.entries(devices)) {
+      await fs.writeFile(
+        path.join(fleetRoot, "devices", "lab", `${name}.toml`),
+        `mac = "${device.identity.mac}"\naddress = "${device.address}"\n\n[device]\nname = "${name} device"\n\n[[switch]]\nid = 0\nname = "${name} renamed"\n`,
+      );
+    }
+    expect((await cli("up")).code).toBe(0);
+    // What a save that ran out of space leaves: the first half of the file. The devices already
+    // hold the new names; the state's complete copy (.json.bak) holds the old ones.
+    const stateFile = path.join(project.dir, "state", ".pulumi", "stacks", "shelly-fleet", "lab.json");
+    const whole = await fs.readFile(stateFile, "utf8");
+    await fs.writeFile(stateFile, whole.slice(0, Math.floor(whole.length / 2)));
+
+    const stranded = await cli("preview");
+    expect(stranded.code).not.toBe(0);
+    expect(stranded.stderr).toMatch(/cut short: free some space, then run `shelly-fleet recover`/);
+    expect(stranded.stdout + stranded.stderr).not.toMatch(/\n\s+at /);
+
+    const recover = await runCli(["recover", "--stack", "lab", "--dir", project.dir], project.env);
+    expect(recover.code, recover.stderr).toBe(0);
+    expect(recover.stdout).toMatch(
+      /the state file was cut short \(.*\): restored the last complete state, saved .*, from .*lab\.json\.bak; the cut file is kept as .*lab\.json\.cut-/,
+    );
+    const writesBefore = Object.values(devices).map((d) => d.log.count({ kind: "write" }));
+    const up = await cli("up");
+    expect(up.code, up.stdout + up.stderr).toBe(0);
+    // recover re-read the devices: they already match their files, so up writes nothing.
+    expect(Object.values(devices).map((d) => d.log.count({ kind: "write" }))).toEqual(writesBefore);
+    for (const [name, device] of Object.entries(devices)) {
+      expect((await live(device)).get("switch[0].name"), name).toBe(`${name} renamed`);
+    }
+    const preview = await cli("preview", "--expect-no-changes");
+    expect(preview.code, preview.stdout).toBe(0);
   });
 });
 
