@@ -16,6 +16,7 @@ export interface DeviceOutcome {
 }
 
 const DEVICE_TYPE = /\/shelly:Device$/;
+const REPLACEMENT_OPS = new Set(["replace", "create-replacement", "delete-replaced"]);
 
 function nameOf(urn: string): string {
   return urn.split("::").slice(3).join("::");
@@ -48,7 +49,14 @@ export class DeviceOutcomeCollector {
       if (typeof address === "string") outcome.address = address;
       const unreachable =
         unreachableOf(step.new) ?? (step.op === "refresh" ? undefined : unreachableOf(step.old));
-      if (unreachable && outcome.kind !== "failed") {
+      if (REPLACEMENT_OPS.has(step.op)) {
+        // A replaced device (a new MAC in its file): the old one not answering is the point.
+        if (outcome.kind === "unreachable") {
+          outcome.kind = "unchanged";
+          delete outcome.reason;
+          delete outcome.since;
+        }
+      } else if (unreachable && outcome.kind !== "failed") {
         Object.assign(outcome, { kind: "unreachable", reason: unreachable.reason, since: unreachable.since });
       } else if (step.op === "refresh" && outcome.kind === "unreachable" && !unreachable) {
         outcome.kind = "unchanged";
