@@ -9,6 +9,7 @@ import { ShellyMacMismatchError } from "./client";
 import type { DeviceConfig, Generation } from "./model/catalog";
 import { parseKey, tryParseKey } from "./model/keys";
 import {
+  claimSchedules,
   type DeviceDocuments,
   fieldOfKey,
   flattenDesired,
@@ -159,13 +160,16 @@ function loginPassword(inputs: ShellyDeviceInputs): string | undefined {
   return password;
 }
 
+type ScheduleEntry = NonNullable<DeviceConfig["schedule"]>[number];
+
 /** The managed keys' live values, shaped like the desired config; secrets keep their reference. */
 export function observe(
   desired: DeviceConfig,
   documents: DeviceDocuments,
   namedIds: NamedIds = {},
 ): DeviceConfig {
-  const live = flattenLive(documents, namedIds);
+  const claimed = claimSchedules(desired, documents, namedIds);
+  const live = flattenLive(documents, claimed.namedIds);
   const observed = new Map<string, unknown>();
   for (const [key, wanted] of flattenDesired(desired)) {
     const parsed = parseKey(key);
@@ -184,6 +188,12 @@ export function observe(
       (a) => a.event === action.event && (a.channel ?? 0) === action.channel,
     );
     if (label) action.name = label.name;
+  }
+  // A copy of a managed schedule is drift: it shows beside the original, and up deletes it.
+  for (const { of, job } of claimed.duplicates) {
+    const copy = { name: `${of} (copy, id ${String(job.id)})`, enabled: job.enable === true };
+    const content = { timespec: job.timespec, calls: job.calls } as ScheduleEntry;
+    config.schedule = [...(config.schedule ?? []), { ...content, ...copy }];
   }
   return config;
 }

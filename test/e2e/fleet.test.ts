@@ -5,6 +5,8 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { JsonObject } from "../../providers/shelly/model/values";
+import { openSession } from "../../providers/shelly/session";
 import { type SimDevice, startDevice } from "../../sim";
 import { CAPTURES_DIR } from "../support/captures";
 import { makeScratchProject, runCli } from "../support/cli";
@@ -23,6 +25,12 @@ describe("fleet: the real engine against simulated devices", () => {
     garage.log.clear();
     porch.log.clear();
   };
+
+  async function porchSchedules(): Promise<JsonObject[]> {
+    const session = await openSession(porch.address, { password: PORCH_PASSWORD });
+    const list = (await session.send({ kind: "gen2", method: "Schedule.List", params: {} })) as JsonObject;
+    return list.jobs as JsonObject[];
+  }
 
   async function writeFile(relative: string, text: string): Promise<void> {
     const file = path.join(fleetRoot, relative);
@@ -51,7 +59,7 @@ describe("fleet: the real engine against simulated devices", () => {
     );
     await writeFile(
       "devices/e2e/porch.toml",
-      `mac = "${porch.identity.mac}"\naddress = "${porch.address}"\n\n[device]\nname = "Porch"\n\n[[switch]]\nid = 0\nname = "Light"\nauto_off_seconds = 300\n`,
+      `mac = "${porch.identity.mac}"\naddress = "${porch.address}"\n\n[device]\nname = "Porch"\n\n[[switch]]\nid = 0\nname = "Light"\nauto_off_seconds = 300\n\n[[schedule]]\nname = "evening"\ntimespec = "0 30 18 * * *"\ncalls = [{ method = "Switch.Set", params = { id = 0, on = true } }]\n`,
     );
   });
 
@@ -146,5 +154,30 @@ describe("fleet: the real engine against simulated devices", () => {
     expect(destroy.code).toBe(0);
     expect(destroy.stdout).toMatch(/- 3 deleted/);
     expect(writes(garage) + writes(porch)).toBe(0);
+  });
+
+  test("up after destroy (state gone, devices configured) creates no second schedule", async () => {
+    clearLogs();
+    const up = await cli("up", "--secret", `secret.device-admin=${PORCH_PASSWORD}`);
+    expect(up.code, up.stdout + up.stderr).toBe(0);
+    expect(porch.log.entries().filter((e) => e.rpc === "Schedule.Create")).toEqual([]);
+    expect(await porchSchedules()).toHaveLength(1);
+  });
+
+  test("a copy of a managed schedule on the device shows as drift, and up deletes it", async () => {
+    const session = await openSession(porch.address, { password: PORCH_PASSWORD });
+    const [original] = await porchSchedules();
+    await session.send({
+      kind: "gen2",
+      method: "Schedule.Create",
+      params: { enable: true, timespec: original?.timespec, calls: original?.calls } as JsonObject,
+    });
+    const drift = await cli("preview", "--expect-no-changes");
+    expect(drift.code).not.toBe(0);
+    expect(drift.stdout).toMatch(/copy, id \d+/);
+    const up = await cli("up");
+    expect(up.code, up.stdout + up.stderr).toBe(0);
+    expect(await porchSchedules()).toHaveLength(1);
+    expect((await cli("preview", "--expect-no-changes")).code).toBe(0);
   });
 });

@@ -265,3 +265,61 @@ describe("planner: keys with odd names", () => {
     ]);
   });
 });
+
+describe("planner: schedules are matched by content before anything is created", () => {
+  const evening = {
+    name: "evening",
+    enabled: true,
+    timespec: "0 30 18 * * *",
+    calls: [{ method: "Switch.Set", params: { id: 0, on: true } }],
+  };
+  const job = (id: number, enable = true) => ({
+    id,
+    enable,
+    timespec: "0 30 18 * * *",
+    // The device may keep the parameters in another order: same content.
+    calls: [{ params: { on: true, id: 0 }, method: "Switch.Set" }],
+  });
+  const withJobs = (...jobs: ReturnType<typeof job>[]) => ({ ...gen2Switch(), schedules: { jobs } });
+
+  test("state lost (no known id): the device's identical schedule is claimed, nothing created", () => {
+    const result = plan(input(withJobs(job(4)), { schedule: [evening] }));
+    expect(result.steps).toEqual([]);
+    expect(result.namedIds.schedule).toEqual({ evening: 4 });
+  });
+
+  test("claimed but disabled on the device: one Update of that id, no Create", () => {
+    const result = plan(input(withJobs(job(4, false)), { schedule: [evening] }));
+    expect(result.steps.map((s) => [s.title, s.request])).toEqual([
+      [
+        "Schedule.Update evening",
+        { kind: "gen2", method: "Schedule.Update", params: { id: 4, enable: true } },
+      ],
+    ]);
+  });
+
+  test("a copy of a managed schedule is drift: deleted, with an undo that puts it back", () => {
+    const result = plan(
+      input(withJobs(job(4), job(7)), { schedule: [evening] }, { namedIds: { schedule: { evening: 4 } } }),
+    );
+    expect(result.changes.map((c) => c.line)).toEqual([
+      "schedule[evening]: a copy on the device (id 7) → deleted",
+    ]);
+    expect(result.steps.map((s) => [s.request, s.undo])).toEqual([
+      [
+        { kind: "gen2", method: "Schedule.Delete", params: { id: 7 } },
+        {
+          kind: "gen2",
+          method: "Schedule.Create",
+          params: { enable: true, timespec: "0 30 18 * * *", calls: job(7).calls },
+        },
+      ],
+    ]);
+  });
+
+  test("a schedule with other content is the user's own: left alone, and a new one is created", () => {
+    const other = { ...job(5), timespec: "0 0 7 * * *" };
+    const result = plan(input(withJobs(other), { schedule: [evening] }));
+    expect(result.steps.map((s) => s.title)).toEqual(["Schedule.Create evening"]);
+  });
+});

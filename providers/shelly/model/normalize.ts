@@ -11,7 +11,7 @@ import {
   type SectionSpec,
 } from "./catalog";
 import { componentKey, entryKey, fieldKey, parseComponentKey, parseKey, rawKey, tryParseKey } from "./keys";
-import { getPath, isObject, type JsonObject, setPath } from "./values";
+import { getPath, isObject, type JsonObject, jsonEqual, setPath } from "./values";
 
 export type FlatConfig = Map<string, unknown>;
 
@@ -257,6 +257,56 @@ function readGen2Named(
       if (value !== undefined) flat.set(fieldKey(section, fieldName, name), value);
     }
   }
+}
+
+/** A device schedule that repeats a managed one (same timespec and calls) under no name. */
+export interface DuplicateSchedule {
+  /** The name of the managed schedule it repeats. */
+  of: string;
+  job: JsonObject;
+}
+
+/**
+ * Device ids for the file's schedules. Devices keep no schedule names, so the ids live in state;
+ * when state does not know a schedule (adopt, lost state, destroy then up), it takes the first
+ * device schedule no other name holds with the same timespec and calls, instead of creating a
+ * second copy. What is left that repeats a managed schedule is a duplicate: drift to delete.
+ */
+export function claimSchedules(
+  desired: DeviceConfig,
+  docs: DeviceDocuments,
+  known: NamedIds = {},
+): { namedIds: NamedIds; duplicates: DuplicateSchedule[] } {
+  if (docs.generation === "gen1") return { namedIds: known, duplicates: [] };
+  const jobs = jobsOf(docs.schedules, "jobs");
+  const content = (timespec: unknown, calls: unknown) => ({ timespec, calls: calls ?? [] });
+  const jobContent = (job: JsonObject) => content(job.timespec, job.calls);
+  const onDevice = new Set(jobs.map((job) => Number(job.id)));
+  // Names whose id is still on the device keep it; the others look for their content.
+  const ids: Record<string, number> = Object.fromEntries(
+    Object.entries(known.schedule ?? {}).filter(([, id]) => onDevice.has(id)),
+  );
+  const held = new Set(Object.values(ids));
+  const wanted = (desired.schedule ?? []) as { name: string; timespec?: string; calls?: unknown }[];
+  for (const schedule of wanted) {
+    if (ids[schedule.name] !== undefined) continue;
+    const want = content(schedule.timespec, schedule.calls);
+    const job = jobs.find((j) => !held.has(Number(j.id)) && jsonEqual(jobContent(j), want));
+    if (!job) continue;
+    ids[schedule.name] = Number(job.id);
+    held.add(Number(job.id));
+  }
+  const managed = Object.entries(ids).flatMap(([name, id]) => {
+    const job = jobs.find((j) => Number(j.id) === id);
+    return job && wanted.some((w) => w.name === name) ? [{ name, content: jobContent(job) }] : [];
+  });
+  const duplicates = jobs.flatMap((job) => {
+    if (held.has(Number(job.id))) return [];
+    const original = managed.find((m) => jsonEqual(m.content, jobContent(job)));
+    return original ? [{ of: original.name, job }] : [];
+  });
+  const namedIds: NamedIds = { ...known, schedule: ids };
+  return { namedIds, duplicates };
 }
 
 function readGen1Actions(docs: Gen1Documents, flat: FlatConfig): void {

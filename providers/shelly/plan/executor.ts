@@ -157,6 +157,7 @@ export async function applyDevice(
   const documents = await session.readDocuments();
   const thePlan = plan({ ...input, documents });
   if (thePlan.errors.length > 0) throw new ShellyPlanError(thePlan.errors);
+  record.namedIds = structuredClone(thePlan.namedIds);
   if (thePlan.steps.length === 0) {
     record.verified = true;
     record.secretHashes = thePlan.secretHashes;

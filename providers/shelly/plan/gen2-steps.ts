@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import type { FieldSpec } from "../model/catalog";
 import { componentKey, entryKey, parseComponentKey, parseKey } from "../model/keys";
-import type { FlatConfig } from "../model/normalize";
+import type { DuplicateSchedule, FlatConfig } from "../model/normalize";
 import { getPath, isObject, type JsonObject, setPath } from "../model/values";
 import { type Change, desiredSecret, type Planning, PROFILE_ORDER, RAW_ORDER, SECTIONS } from "./changes";
 import type { PlanInput, PlanStep } from "./types";
@@ -203,4 +203,35 @@ function entryId(input: PlanInput, section: "schedule" | "webhook", name: string
   const hooks = docs.webhooks?.hooks;
   const hook = Array.isArray(hooks) ? hooks.find((h) => isObject(h) && h.name === name) : undefined;
   return isObject(hook) ? Number(hook.id) : undefined;
+}
+
+/**
+ * A schedule that repeats a managed one under no name (an earlier run's copy, an adopt over lost
+ * state): deleted, after the managed one is in place; the undo creates it again as it was.
+ */
+export function duplicateScheduleStep({ of, job }: DuplicateSchedule): PlanStep {
+  const key = entryKey("schedule", of);
+  const copy: JsonObject = {
+    enable: job.enable === true,
+    timespec: job.timespec ?? "",
+    calls: job.calls ?? [],
+  };
+  return {
+    title: `Schedule.Delete ${String(job.id)}`,
+    order: SECTIONS.schedule.order + 1,
+    request: { kind: "gen2", method: "Schedule.Delete", params: { id: Number(job.id) } },
+    changes: [
+      {
+        key,
+        from: `a copy on the device (id ${String(job.id)})`,
+        to: "no copy",
+        secret: false,
+        line: `${key}: a copy on the device (id ${String(job.id)}) → deleted`,
+      },
+    ],
+    undo: { kind: "gen2", method: "Schedule.Create", params: copy },
+    unrestorable: [],
+    secretParams: [],
+    needsReboot: false,
+  };
 }

@@ -13,6 +13,7 @@ import type { FieldSpec, SectionName } from "../model/catalog";
 import { parseKey } from "../model/keys";
 import {
   channelIds,
+  claimSchedules,
   type DeviceDocuments,
   type FlatConfig,
   fieldOfKey,
@@ -25,7 +26,7 @@ import { isObject, jsonEqual, show } from "../model/values";
 import { type Change, type Planning, publicChange, SECTIONS } from "./changes";
 import { firmwareStep } from "./firmware";
 import { gen1Steps } from "./gen1-steps";
-import { gen2Steps } from "./gen2-steps";
+import { duplicateScheduleStep, gen2Steps } from "./gen2-steps";
 import type { Plan, PlanInput } from "./types";
 
 /** `v1$<salt>$<sha256>`: enough to tell whether a secret changed, useless to recover it. */
@@ -45,8 +46,10 @@ export function plan(input: PlanInput): Plan {
   const generation = documents.generation;
   const errors: string[] = [];
   const desired = flattenDesired(input.desired);
-  const planning: Planning = { ...input, flatDesired: desired };
-  const live = flattenLive(documents, input.namedIds);
+  // Schedules the state does not know are matched to the device's by content, never created twice.
+  const { namedIds, duplicates } = claimSchedules(input.desired, documents, input.namedIds);
+  const planning: Planning = { ...input, namedIds, flatDesired: desired };
+  const live = flattenLive(documents, namedIds);
   const secretHashes: Record<string, string> = {};
   const changes: Change[] = [];
 
@@ -63,13 +66,14 @@ export function plan(input: PlanInput): Plan {
     errors,
     rebootAfter: false,
     secretHashes,
+    namedIds,
   };
   if (errors.length > 0) return result;
 
   result.steps =
     generation === "gen1"
       ? gen1Steps(planning, changes, live, errors)
-      : gen2Steps(planning, changes, live, errors);
+      : [...gen2Steps(planning, changes, live, errors), ...duplicates.map(duplicateScheduleStep)];
   const firmware = firmwareStep(input, errors);
   if (firmware) {
     result.steps.push(firmware.step);
@@ -77,6 +81,7 @@ export function plan(input: PlanInput): Plan {
     result.firmwareTarget = firmware.target;
   }
   for (const step of result.steps) step.changes = step.changes.map(publicChange);
+  result.changes.push(...duplicates.flatMap((d) => duplicateScheduleStep(d).changes.map(publicChange)));
   result.steps.sort((a, b) => a.order - b.order);
   result.rebootAfter = generation === "gen1" && result.steps.some((s) => s.needsReboot);
   if (errors.length > 0) result.steps = [];

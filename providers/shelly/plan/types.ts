@@ -48,6 +48,8 @@ export interface Plan {
   secretHashes: Record<string, string>;
   /** Firmware the plan installs, when the pin asks for one. */
   firmwareTarget?: string;
+  /** Schedule and webhook ids by name, with the schedules matched by content this plan. */
+  namedIds: NamedIds;
 }
 
 export interface PlanInput {
