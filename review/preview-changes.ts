@@ -117,7 +117,9 @@ function flattenObject(value: Record<string, unknown>, prefix = "", into = new M
 
 function opOf(step: PreviewStep): ChangeOp | undefined {
   if (step.op === "create" || step.op === "update" || step.op === "delete") return step.op;
-  if (step.op === "replace" || step.op === "create-replacement") return "replace";
+  // The engine reports a replacement as create-replacement, replace and delete-replaced steps of
+  // one resource: the replace step stands for all three.
+  if (step.op === "replace") return "replace";
   return undefined;
 }
 

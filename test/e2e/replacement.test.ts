@@ -81,7 +81,7 @@ describe("a replaced device: new MAC, same file and address", () => {
   test("preview shows the replacement and the reservation following it, in one plan", async () => {
     // The porch device died; a new one of the same model now answers at its address.
     const address = porch.address;
-    const port = Number(address.split(":")[1]);
+    const port = Number(new URL(address).port);
     await porch.close();
     porch = await startDevice(path.join(CAPTURES_DIR, "gen2-plus1pm"), { mac: NEW_MAC, port, rebootMs: 300 });
     expect(porch.address).toBe(address);
@@ -90,9 +90,14 @@ describe("a replaced device: new MAC, same file and address", () => {
     const preview = await cli("preview");
     expect(preview.code, preview.stdout + preview.stderr).toBe(0);
     expect(preview.stdout).not.toMatch(/\n\s+at /);
-    expect(preview.stdout).toMatch(/\+-\s+pulumi-nodejs:dynamic\/shelly:Device porch replace/);
-    expect(preview.stdout).toMatch(/porch-dhcp (update|replace)/);
-    expect(preview.stdout).toMatch(/mac\s*:\s*"020000000A01" => "020000000B01"/);
+    expect(preview.stdout).toMatch(/\+-\s+pulumi-nodejs:dynamic\/shelly:Device porch replace \[diff: ~mac\]/);
+    expect(preview.stdout).toMatch(
+      /\+-\s+pulumi-nodejs:dynamic\/opnsense:DhcpReservation porch-dhcp replace/,
+    );
+    // The field summary: each replacement once, old MAC first.
+    expect(preview.stdout).toMatch(
+      /Changes by field \(live → files\):\n {2}\+- replace reservation porch-dhcp\n {6}mac: "02:00:00:00:0a:01" → "02:00:00:00:0b:01"\n {2}\+- replace device porch\n {6}mac: "020000000A01" → "020000000B01"\n/,
+    );
     // The garage is untouched, and nothing was written anywhere.
     expect(preview.stdout).not.toMatch(/Device garage (update|replace)/);
     expect(porch.log.count({ kind: "write" })).toBe(0);
@@ -104,7 +109,7 @@ describe("a replaced device: new MAC, same file and address", () => {
     expect(up.stdout).toMatch(/Devices: 1 applied, 1 unchanged, 0 unreachable, 0 failed/);
     expect(up.stdout).not.toMatch(/\n\s+at /);
     const config = JSON.parse(
-      (await (await fetch(`http://${porch.address}/rpc/Shelly.GetConfig`)).text()) as string,
+      (await (await fetch(`${porch.address}/rpc/Shelly.GetConfig`)).text()) as string,
     ) as { sys: { device: { name: string } }; "switch:0": { name: string } };
     expect(config.sys.device.name).toBe("porch");
     expect(config["switch:0"].name).toBe("porch light");

@@ -39,7 +39,10 @@ export function diff(olds: DhcpReservationOutputs, news: DhcpReservationInputs) 
     (["ip", "hostname", "description", "device", "providerVersion"] as const).some(
       (key) => olds[key] !== news[key],
     );
-  return { changes, replaces, deleteBeforeReplace: false };
+  // A replacement at the same address (a swapped device keeps its IP) would collide with the old
+  // reservation, which Kea and dnsmasq refuse: the old one goes first.
+  const deleteBeforeReplace = replaces.length > 0 && olds.ip === news.ip;
+  return { changes, replaces, deleteBeforeReplace };
 }
 
 // ---------------------------------------------------------------------------------------------
