@@ -30,10 +30,18 @@ export interface LockHolder {
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     // EPERM: it runs, under another user.
     return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+  // A killed run's process stays a zombie until its new parent reaps it (a container's init may
+  // never do): signal 0 reaches it, but it runs nothing.
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const state = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
+    return state !== "Z" && state !== "X";
+  } catch {
+    return true; // no /proc (not Linux): signal 0 is all there is
   }
 }
 
