@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { stringify } from "smol-toml";
+import { parse, stringify } from "smol-toml";
 import { UsageError } from "../../errors";
 import { normalizeMac } from "../../providers/shelly/client";
 import { adoptedConfig } from "../../providers/shelly/model/adopt";
@@ -22,8 +22,13 @@ Options:
   -s, --site NAME       the site (devices/<site>/); required
       --root DIR        the fleet root; default: the nearest directory above with a Pulumi.yaml
       --name NAME       the device file's name; default: from the device's name, else its id
-      --force           overwrite an existing file
+      --force           overwrite the file of this same device (same MAC)
+      --replace NAME    this device replaced NAME: set its MAC in NAME's file, keep the rest
   -h, --help            show this help
+
+A device at an address another file already manages, under another MAC, is a replacement:
+adopt says so and \`--replace <that name>\` puts the new MAC in that file, so that the next
+\`up\` configures the new device as the old one was. No file of another device is overwritten.
 
 Credentials: a device with auth on needs its password, from SHELLY_FLEET_DEVICE_PASSWORD.
 Secrets are never written to the file: the device does not return them, and the file refers
@@ -51,6 +56,7 @@ export const adoptCommand: Command = {
         root: { type: "string" },
         name: { type: "string" },
         force: { type: "boolean", default: false },
+        replace: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -79,15 +85,60 @@ export const adoptCommand: Command = {
       throw new UsageError(`--name "${name}": use lower-case letters, digits, - and _`);
 
     const root = values.root === undefined ? defaultRoot() : path.resolve(values.root);
-    const file = path.join(root, "devices", values.site, `${name}.toml`);
-    if (fs.existsSync(file) && !values.force) {
-      throw new UsageError(`${path.relative(process.cwd(), file)} exists; pass --force to overwrite it`, 1);
+    const siteDir = path.join(root, "devices", values.site);
+    const where = bareAddress(address);
+    const files = deviceFilesOf(siteDir);
+    const shown = (file: string) => path.relative(process.cwd(), file);
+
+    if (values.replace !== undefined) {
+      const old = files.find((f) => f.name === values.replace);
+      if (!old)
+        throw new UsageError(
+          `--replace ${values.replace}: no ${values.replace}.toml in ${shown(siteDir)}`,
+          1,
+        );
+      if (old.mac === mac) {
+        print(`${shown(old.file)} already has MAC ${mac}: nothing to change\n`);
+        return 0;
+      }
+      const text = fs.readFileSync(old.file, "utf8");
+      const line = /^mac\s*=\s*(["'])[^"'\n]*\1/m;
+      if (!line.test(text))
+        throw new UsageError(`${shown(old.file)}: no top-level mac = "…" line to change`, 1);
+      fs.writeFileSync(old.file, text.replace(line, `mac = "${mac}"`));
+      print(
+        `${shown(old.file)}: mac ${old.mac ?? "?"} → ${mac}; the next \`up\` configures the new device as ${old.name}\n`,
+      );
+      return 0;
+    }
+
+    const file = path.join(siteDir, `${name}.toml`);
+    const existing = files.find((f) => f.file === file);
+    if (existing && existing.mac !== undefined && existing.mac !== mac) {
+      throw new UsageError(
+        `${shown(file)} is the file of another device (MAC ${existing.mac}); choose another --name, or --replace ${existing.name} if this device replaced it`,
+        1,
+      );
+    }
+    const sameDevice = files.find((f) => f.mac === mac);
+    const atAddress = files.find((f) => f.address === where && f.mac !== mac);
+    if (atAddress && !sameDevice) {
+      throw new UsageError(
+        `${shown(atAddress.file)} manages ${where} as MAC ${atAddress.mac ?? "?"}; this device is ${mac}. If it replaced ${atAddress.name}, run \`shelly-fleet adopt ${address} --site ${values.site} --replace ${atAddress.name}\``,
+        1,
+      );
+    }
+    if (existing && !values.force) {
+      throw new UsageError(`${shown(file)} exists; pass --force to overwrite it`, 1);
+    }
+    if (sameDevice && sameDevice.file !== file) {
+      throw new UsageError(`this device (MAC ${mac}) is already managed by ${shown(sameDevice.file)}`, 1);
     }
     const generation = Number(info.gen ?? 1);
     const model = String(info.model ?? info.type ?? "");
     const body = {
       mac,
-      address: address.replace(/^http:\/\//, "").replace(/\/+$/, ""),
+      address: where,
       expect: { generation, model },
       ...adoptedConfig(flattenLive(documents)),
     };
@@ -99,3 +150,40 @@ export const adoptCommand: Command = {
     return 0;
   },
 };
+
+/** `http://10.0.0.5/` → `10.0.0.5`: the address as a device file writes it. */
+function bareAddress(address: string): string {
+  return address
+    .replace(/^http:\/\//, "")
+    .replace(/\/+$/, "")
+    .toLowerCase();
+}
+
+interface DeviceFileSummary {
+  file: string;
+  name: string;
+  mac?: string;
+  address?: string;
+}
+
+/** The site's device files, read just enough to match a MAC or an address; unreadable ones skipped. */
+function deviceFilesOf(siteDir: string): DeviceFileSummary[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(siteDir).filter((n) => n.endsWith(".toml") && n !== "site.toml");
+  } catch {
+    return [];
+  }
+  return names.map((n) => {
+    const file = path.join(siteDir, n);
+    const summary: DeviceFileSummary = { file, name: n.slice(0, -".toml".length) };
+    try {
+      const data = parse(fs.readFileSync(file, "utf8")) as { mac?: unknown; address?: unknown };
+      if (typeof data.mac === "string") summary.mac = normalizeMac(data.mac) ?? data.mac;
+      if (typeof data.address === "string") summary.address = bareAddress(data.address);
+    } catch {
+      // validate reports a broken file; adopt only needs the readable ones
+    }
+    return summary;
+  });
+}

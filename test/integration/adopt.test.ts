@@ -1,0 +1,65 @@
+// adopt against a simulated device, as a user runs it: a device at an address another file
+// manages under another MAC is offered as that device's replacement; --replace puts the new MAC
+// in the old file and keeps the rest; no file of another device is ever overwritten.
+import * as fs from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { type SimDevice, startDevice } from "../../sim";
+import { CAPTURES_DIR } from "../support/captures";
+import { runCli } from "../support/cli";
+
+describe("adopt where a file already names the address or the device", () => {
+  let root: string;
+  let device: SimDevice;
+  const porchFile = () => path.join(root, "devices", "home", "porch.toml");
+  const adopt = (...args: string[]) =>
+    runCli(["adopt", device.address, "--site", "home", "--root", root, ...args]);
+
+  beforeAll(async () => {
+    device = await startDevice(path.join(CAPTURES_DIR, "gen2-plus1pm"), { mac: "020000000C02" });
+    root = await fs.mkdtemp(path.join(os.tmpdir(), "adopt-"));
+    await fs.mkdir(path.join(root, "devices", "home"), { recursive: true });
+    // The old porch device, now dead, was managed at the address the new one answers at.
+    const where = device.address.replace(/^http:\/\//, "");
+    await fs.writeFile(
+      porchFile(),
+      `# the porch light\nmac = "020000000C01"\naddress = "${where}"\n\n[device]\nname = "Porch"\n`,
+    );
+  });
+
+  afterAll(async () => {
+    await device?.close();
+    await fs.rm(root, { recursive: true, force: true });
+  });
+
+  test("a new MAC at a managed address: adopt offers the replacement and writes nothing", async () => {
+    const before = await fs.readdir(path.join(root, "devices", "home"));
+    const result = await adopt();
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.stderr).toMatch(
+      /porch\.toml manages 127\.0\.0\.1:\d+ as MAC 020000000C01; this device is 020000000C02\. If it replaced porch, run `shelly-fleet adopt http:\/\/127\.0\.0\.1:\d+ --site home --replace porch`/,
+    );
+    expect(await fs.readdir(path.join(root, "devices", "home"))).toEqual(before);
+  });
+
+  test("--force never writes over another device's file", async () => {
+    const result = await adopt("--name", "porch", "--force");
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/porch\.toml is the file of another device \(MAC 020000000C01\)/);
+    expect(await fs.readFile(porchFile(), "utf8")).toMatch(/mac = "020000000C01"/);
+  });
+
+  test("--replace porch puts the new MAC in porch's file and keeps everything else", async () => {
+    const before = await fs.readFile(porchFile(), "utf8");
+    const result = await adopt("--replace", "porch");
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/porch\.toml: mac 020000000C01 → 020000000C02; the next `up` configures/);
+    expect(await fs.readFile(porchFile(), "utf8")).toBe(before.replace("020000000C01", "020000000C02"));
+    // Adopting it again now finds it managed.
+    const again = await adopt("--name", "porch-2");
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/this device \(MAC 020000000C02\) is already managed by .*porch\.toml/);
+  });
+});
