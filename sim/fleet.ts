@@ -31,6 +31,7 @@ const GROUP_KEYS = new Set([
   "authMode",
   "nonceLifetimeMs",
   "authFailureLimit",
+  "authLockoutMs",
   "faults",
   "rebootMs",
   "apMode",
@@ -82,7 +83,7 @@ export function loadFleetSpec(file: string): FleetSpec {
       if (group.authMode !== undefined && !["fw2", "legacy"].includes(group.authMode as string)) {
         fail(`${where}.authMode must be "fw2" or "legacy"`);
       }
-      for (const key of ["rebootMs", "nonceLifetimeMs", "authFailureLimit"]) {
+      for (const key of ["rebootMs", "nonceLifetimeMs", "authFailureLimit", "authLockoutMs"]) {
         if (group[key] !== undefined && !(typeof group[key] === "number" && group[key] >= 0))
           fail(`${where}.${key} must be a number >= 0`);
       }

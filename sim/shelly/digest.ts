@@ -59,7 +59,7 @@ export class NonceStore {
       this.nonces.delete(oldest);
       this.lastEviction = now;
     }
-    const nonce = randomBytes(24).toString("base64");
+    const nonce = fw2Nonce(now);
     this.nonces.set(nonce, { issuedAt: now, lastNc: 0 });
     return nonce;
   }
@@ -82,6 +82,25 @@ export class NonceStore {
     slot.lastNc = nc;
     return "ok";
   }
+}
+
+/**
+ * A firmware 2.0 nonce: 64 base64 characters (48 bytes), as in the captured
+ * `AAAAAGoN/xPw…` (API.md 4.2), whose first 8 bytes decode to a plausible unix time; so: the time
+ * as a 64-bit big-endian number, then 40 random bytes (the layout is a guess, the length is not).
+ */
+function fw2Nonce(nowMs: number): string {
+  const time = Buffer.alloc(8);
+  time.writeBigUInt64BE(BigInt(Math.floor(nowMs / 1000)));
+  return Buffer.concat([time, randomBytes(40)]).toString("base64");
+}
+
+/** The auth behaviour of a firmware version (`ver` or `fw_id`): 2.0.0 and later are "fw2". */
+export function authModeOf(version: string | undefined): AuthMode {
+  const match = /(?:^|\/)v?(\d+)\.\d+/.exec(version ?? "");
+  // No readable version: the stricter, current behaviour (a guess).
+  if (!match) return "fw2";
+  return Number(match[1]) >= 2 ? "fw2" : "legacy";
 }
 
 /** The fields of an `Authorization: Digest …` header (quoted or bare values). */

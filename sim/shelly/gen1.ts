@@ -1,6 +1,14 @@
 // Gen1 HTTP API (API.md section 2): /shelly, /settings, /status and the documented writes.
 import type { Gen1Capture } from "./capture";
 import {
+  BadRequest,
+  CHANNEL_RULES,
+  convertParam,
+  parseBool,
+  SETTINGS_RULES,
+  STATION_RULES,
+} from "./gen1-rules";
+import {
   deepEqual,
   getPath,
   isObject,
@@ -50,28 +58,14 @@ const CHANNEL_ARRAYS: Record<string, string[]> = {
   white: ["lights"],
   color: ["lights"],
 };
-
-class BadRequest extends Error {
-  constructor(
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
-
-const parseBool = (raw: string): boolean => /^(1|y|t|true)$/i.test(raw);
-
-/** A parameter value in the type of the attribute it sets. */
-function convert(existing: Json | undefined, raw: string, param: string, attribute: string): Json {
-  if (typeof existing === "boolean") return parseBool(raw);
-  if (typeof existing === "number" || (existing === null && NUMERIC_WHEN_NULL.has(attribute))) {
-    const value = Number(raw);
-    if (raw.trim() === "" || Number.isNaN(value)) throw new BadRequest(`Bad value for ${param}: ${raw}`);
-    return value;
-  }
-  return raw;
-}
+/** The rule table (gen1-rules.ts) of each channel endpoint. */
+const CHANNEL_RULE_SET: Record<string, string> = {
+  relay: "relay",
+  roller: "roller",
+  light: "light",
+  white: "light",
+  color: "light",
+};
 
 const json = (doc: Json): Pick<SimAnswer, "status" | "body" | "contentType"> => ({
   status: 200,
@@ -278,7 +272,8 @@ export class Gen1Protocol implements Protocol {
       const dot = attribute.indexOf(".");
       const target = dot < 0 ? this.settings : (this.settings[attribute.slice(0, dot)] as JsonObject);
       const key = attribute.slice(dot + 1);
-      changes.push([target, key, convert(target[key], raw, param, key)]);
+      const rule = SETTINGS_RULES[attribute];
+      changes.push([target, key, convertParam(rule, target[key], raw, param, NUMERIC_WHEN_NULL.has(key))]);
     }
     let changed = false;
     for (const [target, key, value] of changes) {
@@ -315,7 +310,8 @@ export class Gen1Protocol implements Protocol {
         continue;
       }
       const key = WIFI_ALIASES[param] ?? param;
-      if (key in station && key !== "key") changes.push([key, convert(station[key], raw, param, key)]);
+      if (key in station && key !== "key")
+        changes.push([key, convertParam(STATION_RULES[key], station[key], raw, param)]);
     }
     this.assign(station, changes);
     // "Setting enabled to 1 will automatically disable AP mode" (G1DOC /settings/sta).
@@ -383,7 +379,8 @@ export class Gen1Protocol implements Protocol {
         const values = params.getAll(param).flatMap((v) => (param.endsWith("[]") ? [v] : v.split(",")));
         changes.push([key, values.filter((v) => v !== "")]);
       } else {
-        changes.push([key, convert(channel[key], params.get(param) as string, param, key)]);
+        const rule = CHANNEL_RULES[CHANNEL_RULE_SET[kind] as string]?.[key];
+        changes.push([key, convertParam(rule, channel[key], params.get(param) as string, param)]);
       }
     }
     this.assign(channel, changes);
@@ -419,7 +416,7 @@ export class Gen1Protocol implements Protocol {
       }
       for (const [param, raw] of params) {
         if (param in entry && param.endsWith("_threshold"))
-          changes.push([param, convert(entry[param], raw, param, param)]);
+          changes.push([param, convertParam(undefined, entry[param], raw, param)]);
       }
       this.assign(entry, changes);
       const summary = this.settings.actions;

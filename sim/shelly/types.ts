@@ -73,10 +73,13 @@ export interface DeviceOptions {
   mac?: string;
   /** Turns auth on with this password (Gen1: HTTP Basic with the capture's login user; Gen2+: digest). */
   password?: string;
-  authMode?: AuthMode;
   nonceLifetimeMs?: number;
+  /** "fw2" or "legacy" login behaviour; default: from the captured firmware version (>= 2.0.0 is fw2). */
+  authMode?: AuthMode;
   /** Failed logins in 10 minutes before a fw2 device answers 429 instead of 401 (default 10). */
   authFailureLimit?: number;
+  /** How long a throttled fw2 device keeps answering 429 after the latest failure (default 10 s, a guess). */
+  authLockoutMs?: number;
   faults?: FaultSpec;
   /** How long a reboot keeps the device unreachable (default 2000 ms). */
   rebootMs?: number;

@@ -84,7 +84,7 @@ describe("API.md test vector", () => {
 
 describe("Gen2+ digest auth (firmware 2.0 behaviour)", () => {
   test("without credentials: 401 and a challenge; /shelly and GetDeviceInfo stay open", async () => {
-    const d = await device("gen2-plus1pm", { password: "secret" });
+    const d = await device("gen2-plus1pm", { password: "secret", authMode: "fw2" });
     const res = await fetch(`${d.address}/rpc/Shelly.GetStatus`);
     expect(res.status).toBe(401);
     expect(res.headers.get("www-authenticate")).toMatch(
@@ -97,7 +97,7 @@ describe("Gen2+ digest auth (firmware 2.0 behaviour)", () => {
   });
 
   test("a wrong password gets 401 with a fresh challenge; the right one works; nc must increase", async () => {
-    const d = await device("gen2-plus1pm", { password: "secret" });
+    const d = await device("gen2-plus1pm", { password: "secret", authMode: "fw2" });
     const { nonce } = await challengeOf(d.address);
     const wrong = await fetch(`${d.address}/rpc`, {
       method: "POST",
@@ -131,7 +131,7 @@ describe("Gen2+ digest auth (firmware 2.0 behaviour)", () => {
   });
 
   test("RFC 7616 Authorization header on GET /rpc/<Method>", async () => {
-    const d = await device("gen2-plus1pm", { password: "secret" });
+    const d = await device("gen2-plus1pm", { password: "secret", authMode: "fw2" });
     const uri = "/rpc/Switch.GetConfig?id=0";
     const challenge = await fetch(`${d.address}${uri}`);
     const { nonce } = parseChallenge(challenge.headers.get("www-authenticate"));
@@ -152,7 +152,7 @@ describe("Gen2+ digest auth (firmware 2.0 behaviour)", () => {
   });
 
   test("an expired nonce gets 401 with stale=true", async () => {
-    const d = await device("gen2-plus1pm", { password: "secret", nonceLifetimeMs: 150 });
+    const d = await device("gen2-plus1pm", { password: "secret", authMode: "fw2", nonceLifetimeMs: 150 });
     const { nonce } = await challengeOf(d.address);
     await sleep(250);
     const res = await fetch(`${d.address}/rpc`, {
@@ -170,7 +170,7 @@ describe("Gen2+ digest auth (firmware 2.0 behaviour)", () => {
   });
 
   test("repeated failures are throttled with 429", async () => {
-    const d = await device("gen2-plus1pm", { password: "secret", authFailureLimit: 3 });
+    const d = await device("gen2-plus1pm", { password: "secret", authMode: "fw2", authFailureLimit: 3 });
     const { nonce } = await challengeOf(d.address);
     const attempt = () =>
       fetch(`${d.address}/rpc`, {
@@ -186,7 +186,7 @@ describe("Gen2+ digest auth (firmware 2.0 behaviour)", () => {
   });
 
   test("Shelly.SetAuth turns auth on and off", async () => {
-    const d = await device("gen2-pro4pm");
+    const d = await device("gen2-pro4pm", { authMode: "fw2" });
     const realm = "shellypro4pm-34987a67d7d0";
     const set = await rpc(d.address, "Shelly.SetAuth", {
       user: "admin",

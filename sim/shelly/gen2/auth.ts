@@ -1,5 +1,7 @@
 // Digest auth (API.md 4): the HTTP Authorization header or a frame's `auth` object, nonces, throttling, Shelly.SetAuth.
 import {
+  type AuthMode,
+  authModeOf,
   challengeHeader,
   digestHa1,
   digestResponse,
@@ -20,7 +22,16 @@ import {
 import type { Gen2Components } from "./components";
 import { RPC_ERRORS, RpcError } from "./errors";
 
+/** Failed authentications are counted in a 10-minute sliding window (API.md 4.4, aioshelly PR #1263). */
 const AUTH_FAILURE_WINDOW_MS = 10 * 60_000;
+/**
+ * How long past the limit the device answers 429 after the latest failure. Guess: a separate client
+ * authenticated while a device throttled another (aioshelly PR #1263), so the throttle cannot lock out
+ * a correct login for the whole window; a quiet period lets the next client get a challenge.
+ */
+const AUTH_LOCKOUT_MS = 10_000;
+/** The message of a throttled answer, as captured (home-assistant/core#177257). */
+export const THROTTLED_MESSAGE = "Too many failed authentication attempts";
 
 type Refusal = Pick<SimAnswer, "status" | "body" | "contentType" | "headers">;
 
@@ -41,14 +52,17 @@ export class DigestAuth {
   private ha1: string | null = null;
   private readonly nonces: NonceStore;
   private readonly failures: number[] = [];
+  /** fw2 (>= 2.0.0) or legacy, from the captured firmware unless `authMode` says otherwise. */
+  readonly mode: AuthMode;
 
   constructor(
     private readonly components: Gen2Components,
     private readonly host: DeviceHost,
     private readonly options: DeviceOptions,
   ) {
+    this.mode = options.authMode ?? authModeOf(String(components.info.ver ?? components.info.fw_id ?? ""));
     this.nonces = new NonceStore({
-      mode: options.authMode ?? "fw2",
+      mode: this.mode,
       now: host.now,
       ...(options.nonceLifetimeMs !== undefined ? { lifetimeMs: options.nonceLifetimeMs } : {}),
     });
@@ -56,6 +70,11 @@ export class DigestAuth {
     if (options.password !== undefined || components.info.auth_en === true) {
       this.set(digestHa1(components.realm, options.password ?? DEFAULT_PASSWORD));
     }
+  }
+
+  /** Whether auth is on. */
+  get enabled(): boolean {
+    return this.ha1 !== null;
   }
 
   /** Whether `method` needs credentials now (Shelly.GetDeviceInfo never does). */
@@ -135,7 +154,7 @@ export class DigestAuth {
   }
 
   private challenge(stale: boolean): Refusal {
-    const tooMany = { status: 429, body: "", contentType: "text/plain" };
+    const tooMany = { status: 429, body: THROTTLED_MESSAGE, contentType: "text/plain" };
     if (this.throttled()) return tooMany;
     const nonce = this.nonces.issue();
     if (nonce === undefined) return tooMany;
@@ -147,11 +166,15 @@ export class DigestAuth {
     };
   }
 
+  /** Past the limit in the window, and the latest failure recent: only valid credentials get through. */
   private throttled(): boolean {
-    if ((this.options.authMode ?? "fw2") !== "fw2") return false;
-    const since = this.host.now() - AUTH_FAILURE_WINDOW_MS;
-    while ((this.failures[0] ?? Number.POSITIVE_INFINITY) < since) this.failures.shift();
-    return this.failures.length >= (this.options.authFailureLimit ?? 10);
+    if (this.mode !== "fw2") return false;
+    const now = this.host.now();
+    while ((this.failures[0] ?? Number.POSITIVE_INFINITY) < now - AUTH_FAILURE_WINDOW_MS)
+      this.failures.shift();
+    const latest = this.failures.at(-1) ?? Number.NEGATIVE_INFINITY;
+    const lockout = this.options.authLockoutMs ?? AUTH_LOCKOUT_MS;
+    return this.failures.length >= (this.options.authFailureLimit ?? 10) && now - latest < lockout;
   }
 
   private set(ha1: string | null): void {

@@ -1,6 +1,7 @@
 // Type.SetConfig (API.md 3.4, 3.5) and out-of-band drift: how a partial config merges into a component.
 import { deepEqual, isObject, type Json, type JsonObject, mergeInto } from "../json";
 import { componentType, type Gen2Components } from "./components";
+import { checkValue, ruleFor } from "./config-rules";
 import { RPC_ERRORS, RpcError } from "./errors";
 
 /** Keys no SetConfig may change, by component type (besides `id` of every instance). */
@@ -30,7 +31,10 @@ export interface ConfigWrite {
   result: Json;
 }
 
-/** `<Type>.SetConfig`: read-only keys rejected, secrets kept aside, unknown keys ignored, null clears. */
+/**
+ * `<Type>.SetConfig`: values checked against config-rules.ts (-103, nothing applied), read-only keys
+ * rejected, secrets kept aside, unknown keys ignored, null clears.
+ */
 export function setConfig(components: Gen2Components, namespace: string, params: JsonObject): ConfigWrite {
   const key = components.key(namespace, params);
   if (!isObject(params.config))
@@ -40,7 +44,9 @@ export function setConfig(components: Gen2Components, namespace: string, params:
   // A redacted capture value (a string in place of the object) is replaced as a whole.
   const target: JsonObject = isObject(current) ? structuredClone(current) : {};
   const restart = { needed: false };
-  patch(components.secrets, target, params.config, type, "", !isObject(current), restart);
+  const secrets = new Map<string, Json>();
+  patch(secrets, target, params.config, type, "", !isObject(current), restart);
+  for (const [name, value] of secrets) components.secrets.set(name, value);
   const changed = !deepEqual(target, current);
   if (changed) {
     components.config[key] = target;
@@ -63,6 +69,7 @@ function patch(
   for (const [key, value] of Object.entries(changes)) {
     const path = prefix + key;
     if (WRITE_ONLY[type]?.includes(path)) {
+      checkValue({ kind: "string", nullable: true }, path, value);
       secrets.set(`${type}.${path}`, value);
       if ("is_open" in target) target.is_open = value === null || value === "";
       continue;
@@ -78,6 +85,10 @@ function patch(
       patch(secrets, current, value, type, `${path}.`, acceptUnknown, restart);
       continue;
     }
+    if (isObject(current) && value !== null)
+      throw new RpcError(RPC_ERRORS.invalidArgument, `Invalid type for '${path}': expected object`);
+    const rule = ruleFor(type, path, current);
+    if (rule !== undefined) checkValue(rule, path, value);
     if (!deepEqual(current, value)) {
       target[key] = structuredClone(value);
       if (RESTART_REQUIRED[type]?.some((p) => p === "" || path === p || path.startsWith(`${p}.`)))

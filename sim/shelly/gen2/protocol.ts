@@ -41,6 +41,8 @@ export class Gen2Protocol implements Protocol {
   }
 
   classify(req: SimRequest): { kind: RequestKind; rpc?: string } {
+    // A CORS preflight never runs the method it names.
+    if (req.method === "OPTIONS") return { kind: "read" };
     const method = methodName(req);
     return method ? { kind: rpcKind(method), rpc: method } : { kind: "read" };
   }
@@ -57,11 +59,15 @@ export class Gen2Protocol implements Protocol {
         contentType: "application/json",
       };
     }
+    if (req.method === "OPTIONS" && req.path.startsWith("/rpc")) return { ...base, ...preflight() };
     let call: Call;
     try {
       call = parseCall(req);
     } catch (err) {
       if (!(err instanceof RpcError)) throw err;
+      // A protected device challenges before it reads the frame: curl --digest first sends an empty body.
+      const refused = auth.enabled ? auth.authenticate(req, undefined) : undefined;
+      if (refused) return { ...base, ...refused };
       const form = req.path === "/rpc" ? "frame" : "path";
       const answer = formatAnswer({ form, method: "", params: {} }, components.realm, null, err);
       return { ...base, ...answer, error: err.code };
@@ -111,4 +117,22 @@ export class Gen2Protocol implements Protocol {
   returnToApMode(): void {
     this.parts.apMode.returnToAp();
   }
+}
+
+/**
+ * The answer to a CORS preflight (`OPTIONS /rpc…`): empty, with headers that let a browser page call
+ * the device. API.md does not document CORS on Gen2+; the header set is a guess.
+ */
+function preflight(): Pick<SimAnswer, "status" | "body" | "contentType" | "headers"> {
+  return {
+    status: 204,
+    body: "",
+    contentType: "text/plain",
+    headers: {
+      "access-control-allow-origin": "*",
+      "access-control-allow-methods": "GET, POST, OPTIONS",
+      "access-control-allow-headers": "*",
+      "access-control-max-age": "86400",
+    },
+  };
 }
