@@ -87,6 +87,13 @@ function patch(
     }
     if (isObject(current) && value !== null)
       throw new RpcError(RPC_ERRORS.invalidArgument, `Invalid type for '${path}': expected object`);
+    if (isObject(value) && !isObject(current)) {
+      // An object in place of null (e.g. `sys.location`): its keys are checked like any others.
+      const fresh: JsonObject = {};
+      patch(secrets, fresh, value, type, `${path}.`, true, restart);
+      target[key] = fresh;
+      continue;
+    }
     const rule = ruleFor(type, path, current);
     if (rule !== undefined) checkValue(rule, path, value);
     if (!deepEqual(current, value)) {
