@@ -207,6 +207,121 @@ describe("Gen2+ digest auth (firmware 2.0 behaviour)", () => {
   });
 });
 
+describe("login behaviour follows the captured firmware", () => {
+  /** A copy of gen2-plus1pm whose device info reports firmware `ver`. */
+  function captureOn(ver: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sim-fw-"));
+    for (const file of ["Shelly.GetConfig.json", "Shelly.GetStatus.json"]) {
+      fs.copyFileSync(path.join(deviceDir("gen2-plus1pm"), file), path.join(dir, file));
+    }
+    const info = JSON.parse(
+      fs.readFileSync(path.join(deviceDir("gen2-plus1pm"), "Shelly.GetDeviceInfo.json"), "utf8"),
+    );
+    fs.writeFileSync(
+      path.join(dir, "Shelly.GetDeviceInfo.json"),
+      JSON.stringify({ ...info, ver, fw_id: `20260710-101108/${ver}-g87fbfa4` }),
+    );
+    return dir;
+  }
+
+  test("firmware 1.x (the shipped captures): decimal unix-time nonces, no throttling", async () => {
+    const d = await device("gen2-plus1pm", { password: "secret", authFailureLimit: 1 });
+    const { nonce } = await challengeOf(d.address);
+    expect(nonce).toMatch(/^\d{10}$/);
+    const wrong = () =>
+      fetch(`${d.address}/rpc`, {
+        method: "POST",
+        body: JSON.stringify({ id: 1, method: "Shelly.GetStatus", auth: authObject(REALM, "bad", nonce, 1) }),
+      });
+    expect([(await wrong()).status, (await wrong()).status]).toEqual([401, 401]);
+  });
+
+  test("firmware 2.0: 64-character base64 nonces as captured (API.md 4.2)", async () => {
+    const dir = captureOn("2.0.0");
+    const d = await device(dir, { password: "secret" });
+    fs.rmSync(dir, { recursive: true });
+    const { nonce } = await challengeOf(d.address);
+    expect(nonce).toMatch(/^[A-Za-z0-9+/]{64}$/);
+    expect(
+      (await rpc(d.address, "Shelly.GetStatus", undefined, authObject(REALM, "secret", nonce, 1))).result,
+    ).toBeDefined();
+  });
+
+  test("authMode overrides the firmware", async () => {
+    const fw2 = await device("gen2-plus1pm", { password: "secret", authMode: "fw2" });
+    expect((await challengeOf(fw2.address)).nonce).toHaveLength(64);
+    const dir = captureOn("2.0.1");
+    const legacy = await device(dir, { password: "secret", authMode: "legacy" });
+    fs.rmSync(dir, { recursive: true });
+    expect((await challengeOf(legacy.address)).nonce).toMatch(/^\d+$/);
+  });
+});
+
+describe("throttling never locks out a correct login for long (fw2)", () => {
+  test("while throttled, a live nonce with the right password is served; after the quiet period a challenge comes back", async () => {
+    const d = await device("gen2-plus1pm", {
+      password: "secret",
+      authMode: "fw2",
+      authFailureLimit: 2,
+      authLockoutMs: 300,
+    });
+    const good = (await challengeOf(d.address)).nonce;
+    const bad = (await challengeOf(d.address)).nonce;
+    const attempt = (auth: unknown) =>
+      fetch(`${d.address}/rpc`, {
+        method: "POST",
+        body: JSON.stringify({ id: 1, method: "Shelly.GetStatus", auth }),
+      });
+    expect((await attempt(authObject(REALM, "bad", bad, 1))).status).toBe(401);
+    const throttled = await attempt(authObject(REALM, "bad", bad, 2));
+    expect(throttled.status).toBe(429);
+    expect(await throttled.text()).toBe("Too many failed authentication attempts");
+    // Without credentials: 429 too (no nonce is handed out while throttled).
+    expect((await fetch(`${d.address}/rpc/Shelly.GetStatus`)).status).toBe(429);
+    // Another client that holds a live nonce and the right password is served (aioshelly PR #1263).
+    expect((await attempt(authObject(REALM, "secret", good, 1))).status).toBe(200);
+    await sleep(400);
+    const again = await fetch(`${d.address}/rpc/Shelly.GetStatus`);
+    expect(again.status).toBe(401);
+    const fresh = parseChallenge(again.headers.get("www-authenticate")).nonce;
+    expect((await attempt(authObject(REALM, "secret", fresh, 1))).status).toBe(200);
+  });
+});
+
+describe("requests before the frame is read", () => {
+  test("an empty POST /rpc on a protected device is challenged (curl --digest sends one first)", async () => {
+    const d = await device("gen2-pro4pm", { password: "secret" });
+    const res = await fetch(`${d.address}/rpc`, { method: "POST", body: "" });
+    expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toMatch(
+      /^Digest qop="auth", realm="shellypro4pm-34987a67d7d0"/,
+    );
+    // Unprotected, the same request is a malformed frame (-103 inside a 200 frame).
+    const open = await device("gen2-pro4pm");
+    const frame = await getJson(`${open.address}/rpc`, { method: "POST", body: "" });
+    expect(frame.status).toBe(200);
+    expect(frame.body.error.code).toBe(-103);
+  });
+
+  test("OPTIONS /rpc/<Method> answers the CORS preflight without running the method or asking for auth", async () => {
+    const d = await device("gen2-pro4pm", { password: "secret" });
+    const res = await fetch(`${d.address}/rpc/Switch.Set?id=0&on=true`, {
+      method: "OPTIONS",
+      headers: { origin: "http://example.test", "access-control-request-method": "POST" },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get("access-control-allow-origin")).toBe("*");
+    expect(res.headers.get("access-control-allow-methods")).toContain("POST");
+    expect(res.headers.get("access-control-allow-headers")).toBe("*");
+    expect(d.log.entries().at(-1)).toMatchObject({ method: "OPTIONS", kind: "read", status: 204 });
+    expect(d.log.entries().at(-1)?.rpc).toBeUndefined();
+    const open = await device("gen2-pro4pm");
+    const before = (await getJson(`${open.address}/rpc/Switch.GetStatus?id=0`)).body.output;
+    await fetch(`${open.address}/rpc/Switch.Set?id=0&on=${!before}`, { method: "OPTIONS" });
+    expect((await getJson(`${open.address}/rpc/Switch.GetStatus?id=0`)).body.output).toBe(before);
+  });
+});
+
 describe("Gen1 HTTP Basic", () => {
   test("a capture with auth on needs the credentials except on /shelly", async () => {
     const d = await device("gen1-dimmer2");
