@@ -9,6 +9,12 @@ import { RpcError } from "./errors";
 const COMPAT_PATH = /^\/(relay|roller|light)\/(\d+)\/?$/;
 const TYPES: Record<string, string> = { relay: "switch", roller: "cover", light: "light" };
 
+/** read or write for a Gen1-style URL, undefined for any other path. */
+export function compatKind(req: SimRequest): "read" | "write" | undefined {
+  if (!COMPAT_PATH.test(req.path)) return undefined;
+  return ["turn", "go", "brightness"].some((name) => req.query.has(name)) ? "write" : "read";
+}
+
 /** The answer to a Gen1-style URL, or undefined when the path is not one. */
 export function gen1CompatAnswer(
   parts: Gen2Parts,
@@ -19,8 +25,8 @@ export function gen1CompatAnswer(
   if (!match) return undefined;
   const type = TYPES[match[1] as string] as string;
   const id = Number(match[2]);
-  const acts = ["turn", "go", "brightness"].some((name) => req.query.has(name));
-  const kind = acts ? "write" : "read";
+  const kind = compatKind(req) as "read" | "write";
+  const acts = kind === "write";
   if (parts.auth.guards(`${type}.set`)) {
     const refused = parts.auth.authenticate(req, undefined);
     if (refused) return { ...refused, kind };

@@ -14,7 +14,7 @@ import { dispatch, type Gen2Parts } from "./dispatch";
 import { RPC_ERRORS, RpcError } from "./errors";
 import { Firmware } from "./firmware";
 import { type Call, formatAnswer, methodName, parseCall, rpcKind } from "./framing";
-import { gen1CompatAnswer } from "./gen1-compat";
+import { compatKind, gen1CompatAnswer } from "./gen1-compat";
 import { Kvs } from "./kvs";
 import { Notifications } from "./notify";
 import { Scripts } from "./scripts";
@@ -49,7 +49,7 @@ export class Gen2Protocol implements Protocol {
 
   classify(req: SimRequest): { kind: RequestKind; rpc?: string } {
     const method = methodName(req);
-    return method ? { kind: rpcKind(method), rpc: method } : { kind: "read" };
+    return method ? { kind: rpcKind(method), rpc: method } : { kind: compatKind(req) ?? "read" };
   }
 
   handle(req: SimRequest, context: { refuseWrites: boolean }): SimAnswer {
