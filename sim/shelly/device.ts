@@ -6,7 +6,8 @@ import { type Capture, CaptureError, isGen1, loadCapture, MAC_PATTERN, rewriteMa
 import { type FailureKind, Faults } from "./faults";
 import { Gen1Protocol } from "./gen1";
 import { Gen2Protocol } from "./gen2/protocol";
-import { RequestLog } from "./request-log";
+import { RpcSockets } from "./gen2/websocket";
+import { RequestLog, type RequestLogEntry } from "./request-log";
 import type { DeviceHost, DeviceIdentity, DeviceOptions, Protocol, SimAnswer, SimRequest } from "./types";
 
 export function assertLoopback(host: string, where: string): void {
@@ -32,6 +33,8 @@ export class SimDevice extends EventEmitter {
   private readonly waiting: (() => void)[] = [];
   private closed = false;
   private readonly clock: () => number;
+  /** Gen2+: JSON-RPC over WebSocket on /rpc. */
+  private readonly sockets: RpcSockets | undefined;
 
   constructor(
     capture: Capture,
@@ -52,6 +55,10 @@ export class SimDevice extends EventEmitter {
     this.protocol = isGen1(sourceCapture)
       ? new Gen1Protocol(sourceCapture, host, options)
       : new Gen2Protocol(sourceCapture, host, options);
+    const notifications = this.protocol.notifications;
+    this.sockets = notifications
+      ? new RpcSockets({ id: this.id, notifications, serveFrame: (frame) => this.serveFrame(frame) })
+      : undefined;
     this.server = this.createServer();
   }
 
@@ -94,6 +101,7 @@ export class SimDevice extends EventEmitter {
     this.later(delayMs, () => {
       this.down = true;
       this.server.closeAllConnections();
+      this.sockets?.closeAll();
       this.later(this.options.rebootMs ?? 2000, () => {
         this.down = false;
         this.bootTime = this.clock();
@@ -111,6 +119,7 @@ export class SimDevice extends EventEmitter {
     this.closed = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    this.sockets?.closeAll();
     await closeServer(this.server);
   }
 
@@ -128,6 +137,7 @@ export class SimDevice extends EventEmitter {
     server.on("connection", (socket) => {
       if (this.down) socket.destroy();
     });
+    this.sockets?.attach(server);
     return server;
   }
 
@@ -171,35 +181,81 @@ export class SimDevice extends EventEmitter {
       credentials: carriesCredentials(request),
     };
 
-    await this.acquireSlot();
-    this.stats.serving++;
-    this.stats.peakServing = Math.max(this.stats.peakServing, this.stats.serving);
-    try {
-      const delay = this.faults.delayMs();
-      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-      if (this.down || res.destroyed) return;
-      const failure = this.faults.nextFailure();
-      if (failure) {
-        this.fail(failure, res);
-        this.log.add({ ...entry, status: failure === "http500" ? 500 : 0, fault: failure });
-        return;
-      }
-      const answer = this.protocol.handle(request, {
-        refuseWrites: this.faults.current.refuseWrites === true,
-      });
-      this.log.add({
-        ...entry,
-        status: answer.status,
-        ...(answer.error !== undefined ? { error: answer.error } : {}),
-      });
+    await this.withSlot(async () => {
+      const served = await this.answer(request, entry, () => this.down || res.destroyed);
+      if (served === undefined) return;
+      if ("failure" in served) return this.fail(served.failure, res);
+      const { answer } = served;
       this.send(res, answer);
       if (answer.afterwards === "reboot") this.reboot(0);
       if (answer.afterwards === "joinStation") await this.joinStation(res);
       if (this.faults.answeredShouldReboot()) this.reboot(0);
+    });
+  }
+
+  /** One JSON-RPC frame that came over WebSocket, served like a POST /rpc (slots, faults, log). */
+  private serveFrame(frame: string): Promise<{ answer: SimAnswer } | { failure: FailureKind }> {
+    const request: SimRequest = {
+      method: "POST",
+      path: "/rpc",
+      query: new URLSearchParams(),
+      rawQuery: "",
+      url: "/rpc",
+      body: frame,
+      headers: {},
+    };
+    const { kind, rpc } = this.protocol.classify(request);
+    const entry = { time: Date.now(), method: "WS", path: "/rpc", ...(rpc ? { rpc } : {}), kind };
+    return this.withSlot(async () => {
+      const served = await this.answer(
+        request,
+        { ...entry, credentials: carriesCredentials(request) },
+        () => this.down,
+      );
+      if (served === undefined) return { failure: "reset" as const };
+      if ("answer" in served && served.answer.afterwards === "reboot") this.reboot(0);
+      if (this.faults.answeredShouldReboot()) this.reboot(0);
+      return served;
+    });
+  }
+
+  /** Runs `work` holding one of the device's concurrency slots. */
+  private async withSlot<T>(work: () => Promise<T>): Promise<T> {
+    await this.acquireSlot();
+    this.stats.serving++;
+    this.stats.peakServing = Math.max(this.stats.peakServing, this.stats.serving);
+    try {
+      return await work();
     } finally {
       this.stats.serving--;
       this.releaseSlot();
     }
+  }
+
+  /**
+   * Waits out the latency fault, then answers or fails as the faults say, and logs it; undefined when
+   * `gone` says nobody is listening any more.
+   */
+  private async answer(
+    request: SimRequest,
+    entry: Omit<RequestLogEntry, "status">,
+    gone: () => boolean,
+  ): Promise<{ answer: SimAnswer } | { failure: FailureKind } | undefined> {
+    const delay = this.faults.delayMs();
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    if (gone()) return undefined;
+    const failure = this.faults.nextFailure();
+    if (failure) {
+      this.log.add({ ...entry, status: failure === "http500" ? 500 : 0, fault: failure });
+      return { failure };
+    }
+    const answer = this.protocol.handle(request, { refuseWrites: this.faults.current.refuseWrites === true });
+    this.log.add({
+      ...entry,
+      status: answer.status,
+      ...(answer.error !== undefined ? { error: answer.error } : {}),
+    });
+    return { answer };
   }
 
   private fail(failure: FailureKind, res: http.ServerResponse): void {

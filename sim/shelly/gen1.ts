@@ -1,5 +1,6 @@
 // Gen1 HTTP API (API.md section 2): /shelly, /settings, /status and the documented writes.
 import type { Gen1Capture } from "./capture";
+import { CONTROL_PATH, ControlError, controlActs, Gen1Control } from "./gen1-control";
 import {
   BadRequest,
   CHANNEL_RULES,
@@ -83,6 +84,7 @@ export class Gen1Protocol implements Protocol {
   private readonly secrets = new Map<string, string>();
   private pendingFirmware: string | undefined;
   private inAp: boolean;
+  private readonly control: Gen1Control;
 
   constructor(
     capture: Gen1Capture,
@@ -93,6 +95,7 @@ export class Gen1Protocol implements Protocol {
     this.settings = capture.settings;
     this.status = capture.status;
     this.inAp = host.apMode;
+    this.control = new Gen1Control(this.settings, this.status, host.now);
     this.initActions();
     const login = this.settings.login;
     if (isObject(login)) {
@@ -124,6 +127,7 @@ export class Gen1Protocol implements Protocol {
     if (path === "/ota")
       return { kind: ["update", "beta", "url"].some((p) => params.has(p)) ? "write" : "read" };
     if (path.startsWith("/settings")) return { kind: [...params.keys()].length > 0 ? "write" : "read" };
+    if (CONTROL_PATH.test(path)) return { kind: controlActs(params) ? "write" : "read" };
     return { kind: "read" };
   }
 
@@ -146,7 +150,7 @@ export class Gen1Protocol implements Protocol {
     try {
       return { ...this.route(path, this.params(req)), kind };
     } catch (err) {
-      if (!(err instanceof BadRequest)) throw err;
+      if (!(err instanceof BadRequest) && !(err instanceof ControlError)) throw err;
       return { status: err.status, body: err.message, contentType: "text/plain", kind };
     }
   }
@@ -205,6 +209,9 @@ export class Gen1Protocol implements Protocol {
     path: string,
     params: URLSearchParams,
   ): Pick<SimAnswer, "status" | "body" | "contentType" | "afterwards"> {
+    this.control.settle();
+    const control = CONTROL_PATH.exec(path);
+    if (control) return json(this.control.route(control[1] as string, Number(control[2]), params));
     if (path === "/status") return json(this.statusDocument());
     if (path === "/settings") {
       this.applySettings(params);

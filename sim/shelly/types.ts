@@ -4,6 +4,7 @@
 import type * as http from "node:http";
 import type { AuthMode } from "./digest";
 import type { FaultSpec } from "./faults";
+import type { JsonObject } from "./json";
 import type { RequestKind } from "./request-log";
 
 export interface SimRequest {
@@ -62,6 +63,12 @@ export interface Protocol {
   returnToApMode(): void;
   /** Makes a firmware update available (what CheckForUpdate / /ota report). */
   offerUpdate(update: { stable?: string; beta?: string }): void;
+  /** Gen2+: NotifyStatus / NotifyEvent as they happen (served over WebSocket); Gen1 has none. */
+  readonly notifications?: NotificationSource;
+}
+
+export interface NotificationSource {
+  on(event: "notify", listener: (method: string, params: JsonObject) => void): unknown;
 }
 
 export interface DeviceOptions {

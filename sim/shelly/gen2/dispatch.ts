@@ -1,15 +1,16 @@
 // The Gen2+ method table: which part of the device answers which method (names are case-insensitive).
 import { type Json, type JsonObject, numberOr } from "../json";
 import type { DeviceHost, SimAnswer } from "../types";
-import { coverMove, switchSet } from "./actuators";
 import type { ApMode } from "./ap-mode";
 import type { DigestAuth } from "./auth";
 import type { Collection } from "./collections";
-import { componentType, type Gen2Components } from "./components";
+import type { Gen2Components } from "./components";
 import { setConfig } from "./config";
+import type { Gen2Control } from "./control";
 import { RPC_ERRORS, RpcError } from "./errors";
 import type { Firmware } from "./firmware";
 import type { Kvs } from "./kvs";
+import { derivedMethods } from "./methods";
 import { SCRIPT_VERBS, type Scripts } from "./scripts";
 
 /** The parts of one device that methods reach. */
@@ -25,6 +26,8 @@ export interface Gen2Parts {
   scripts: Scripts;
   /** Shelly.ListMethods as captured, when the capture has it. */
   capturedMethods: string[] | undefined;
+  /** Switch, Light and Cover control, and the other methods that act rather than configure. */
+  control: Gen2Control;
 }
 
 export interface Outcome {
@@ -58,14 +61,9 @@ export function dispatch(parts: Gen2Parts, method: string, params: JsonObject): 
       return { result: parts.firmware.checkForUpdate() };
     case "shelly.update":
       return parts.firmware.update(params);
-    case "switch.set":
-    case "switch.toggle":
-      return { result: switchSet(components, params, verb === "toggle") };
-    case "cover.open":
-    case "cover.close":
-    case "cover.stop":
-      return { result: coverMove(components, params, verb) };
   }
+  const controlled = parts.control.call(lower, params);
+  if (controlled) return controlled;
   if (namespace === "schedule") return { result: parts.schedules.call(verb, params) };
   if (namespace === "webhook") return { result: parts.webhooks.call(verb, params) };
   if (namespace === "kvs") return { result: parts.kvs.call(verb, params) };
@@ -81,35 +79,4 @@ export function dispatch(parts: Gen2Parts, method: string, params: JsonObject): 
     return { result, ...(joins ? { afterwards: "joinStation" as const } : {}) };
   }
   throw new RpcError(RPC_ERRORS.noHandler, `No handler for ${method}`);
-}
-
-/** Shelly.ListMethods for a capture without one: what this table answers for its components. */
-function derivedMethods(components: Gen2Components): string[] {
-  const types = [...new Set(Object.keys(components.config).map(componentType))];
-  const name = (type: string) => type.charAt(0).toUpperCase() + type.slice(1);
-  const methods = types.flatMap((type) =>
-    ["GetConfig", "SetConfig", "GetStatus"].map((verb) => `${name(type)}.${verb}`),
-  );
-  if (types.includes("switch")) methods.push("Switch.Set", "Switch.Toggle");
-  if (types.includes("cover")) methods.push("Cover.Open", "Cover.Close", "Cover.Stop");
-  const services: Record<string, string[]> = {
-    Shelly: [
-      "GetDeviceInfo",
-      "GetConfig",
-      "GetStatus",
-      "GetComponents",
-      "ListMethods",
-      "SetAuth",
-      "Reboot",
-      "CheckForUpdate",
-      "Update",
-    ],
-    Schedule: ["Create", "Update", "Delete", "DeleteAll", "List"],
-    Webhook: ["Create", "Update", "Delete", "DeleteAll", "List"],
-    KVS: ["Set", "Get", "GetMany", "List", "Delete"],
-    Script: ["Create", "Delete", "List", "PutCode", "GetCode", "Start", "Stop"],
-  };
-  for (const [service, verbs] of Object.entries(services))
-    methods.push(...verbs.map((verb) => `${service}.${verb}`));
-  return methods;
 }

@@ -9,16 +9,21 @@ import { DigestAuth } from "./auth";
 import { schedules, webhooks } from "./collections";
 import { Gen2Components } from "./components";
 import { drift } from "./config";
+import { Gen2Control } from "./control";
 import { dispatch, type Gen2Parts } from "./dispatch";
 import { RPC_ERRORS, RpcError } from "./errors";
 import { Firmware } from "./firmware";
 import { type Call, formatAnswer, methodName, parseCall, rpcKind } from "./framing";
+import { compatKind, gen1CompatAnswer } from "./gen1-compat";
 import { Kvs } from "./kvs";
+import { Notifications } from "./notify";
 import { Scripts } from "./scripts";
 
 export class Gen2Protocol implements Protocol {
   readonly concurrency = 6;
   private readonly parts: Gen2Parts;
+  /** Status changes and events, for WebSocket clients (sim/shelly/gen2/websocket.ts). */
+  readonly notifications: Notifications;
 
   constructor(capture: Gen2Capture, host: DeviceHost, options: DeviceOptions) {
     const components = new Gen2Components(capture, host);
@@ -33,7 +38,9 @@ export class Gen2Protocol implements Protocol {
       kvs: new Kvs(components),
       scripts: new Scripts(components),
       capturedMethods: capture.methods,
+      control: new Gen2Control(components, host),
     };
+    this.notifications = new Notifications(components, host.now);
   }
 
   get identity() {
@@ -44,7 +51,7 @@ export class Gen2Protocol implements Protocol {
     // A CORS preflight never runs the method it names.
     if (req.method === "OPTIONS") return { kind: "read" };
     const method = methodName(req);
-    return method ? { kind: rpcKind(method), rpc: method } : { kind: "read" };
+    return method ? { kind: rpcKind(method), rpc: method } : { kind: compatKind(req) ?? "read" };
   }
 
   handle(req: SimRequest, context: { refuseWrites: boolean }): SimAnswer {
@@ -60,6 +67,8 @@ export class Gen2Protocol implements Protocol {
       };
     }
     if (req.method === "OPTIONS" && req.path.startsWith("/rpc")) return { ...base, ...preflight() };
+    const compat = this.notifications.around(() => gen1CompatAnswer(this.parts, req, context));
+    if (compat) return compat;
     let call: Call;
     try {
       call = parseCall(req);
@@ -83,7 +92,10 @@ export class Gen2Protocol implements Protocol {
       if (kind === "write" && context.refuseWrites) {
         throw new RpcError(RPC_ERRORS.failedPrecondition, "Writes are refused (simulated fault)");
       }
-      ({ result, afterwards } = dispatch(this.parts, call.method, call.params));
+      ({ result, afterwards } = this.notifications.around(() => {
+        this.parts.control.settle();
+        return dispatch(this.parts, call.method, call.params);
+      }));
     } catch (err) {
       if (!(err instanceof RpcError)) throw err;
       error = err;
