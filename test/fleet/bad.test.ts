@@ -240,19 +240,6 @@ describe("the corpus of bad fleets", () => {
     expect(loadFleet({ root: path.join(BAD, name) }).errors).toEqual(expected);
   });
 
-  test("a value the catalog does not know is a warning that names the device, key and value", () => {
-    const fleet = loadFleet({ root: path.join(BAD, "wrong-types") });
-    expect(fleet.warnings).toEqual([
-      {
-        file: lamp,
-        keyPath: "switch.0.initial_state",
-        line: 10,
-        message:
-          'lamp: "sometimes" is not a value the catalog knows for switch.initial_state (off, on, restore_last, match_input); accepted as written',
-      },
-    ]);
-  });
-
   test("every case in the corpus has its expected errors", async () => {
     const { readdirSync } = await import("node:fs");
     expect(readdirSync(BAD).sort()).toEqual(Object.keys(CASES).sort());
