@@ -64,8 +64,15 @@ export interface SectionSpec {
   description: string;
   /** Plan order (MODEL.md 1.6): profile, channels, services, schedules and hooks, WiFi, auth. */
   order: number;
-  /** Gen1: the write endpoint (`{id}` for the channel) and, for channels, the array in /settings. */
-  gen1?: { endpoint: string; list?: string };
+  /**
+   * Gen1: the write endpoint (`{id}` for the channel) and, for channels, the array in /settings;
+   * `byMode`: models whose endpoint follows their `mode` (mode → endpoint).
+   */
+  gen1?: {
+    endpoint: string;
+    list?: string;
+    byMode?: { models: readonly string[]; endpoints: Record<string, string> };
+  };
   /** Gen2+: the component (`sys`, `switch`, ...) whose SetConfig writes the section. */
   gen2?: { component: string };
   fields: Record<string, FieldSpec>;
@@ -332,7 +339,15 @@ export const CATALOG = {
     kind: "channels",
     description: "Lights and dimmers (Gen1 `lights[i]`, Gen2+ `light:i`)",
     order: 20,
-    gen1: { endpoint: "/settings/light/{id}", list: "lights" },
+    gen1: {
+      endpoint: "/settings/light/{id}",
+      list: "lights",
+      // The RGBW2 writes its `lights[]` as /settings/white/N or /settings/color/N (API.md 2.3).
+      byMode: {
+        models: ["SHRGBW2"],
+        endpoints: { white: "/settings/white/{id}", color: "/settings/color/{id}" },
+      },
+    },
     gen2: { component: "light" },
     fields: {
       name: {

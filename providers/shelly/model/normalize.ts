@@ -155,9 +155,10 @@ function decodeGen2(field: FieldSpec, component: unknown): unknown {
 /** Gen1 raw targets: write endpoint → the read document that mirrors it. */
 export function gen1RawDocument(settings: JsonObject, target: string): unknown {
   if (target === "settings") return settings;
-  const channel = /^settings\/(relay|roller|light)\/(\d+)$/.exec(target);
+  const channel = /^settings\/(relay|roller|light|white|color)\/(\d+)$/.exec(target);
   if (channel) {
-    const list = settings[`${channel[1]}s`];
+    // The RGBW2's white and color endpoints write its `lights[]`.
+    const list = settings[channel[1] === "white" || channel[1] === "color" ? "lights" : `${channel[1]}s`];
     return Array.isArray(list) ? list[Number(channel[2])] : undefined;
   }
   const sub: Record<string, string> = {
