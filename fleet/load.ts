@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { inRange, inSubnet, isHostname, isIPv4, normalizeMac, parseSubnet } from "../providers/shared/net";
 import { CATALOG, type SectionName, type SectionSpec } from "../providers/shelly/model/catalog";
+import { CHANNEL_SECTIONS, type ModelSpec, modelSpec } from "../providers/shelly/model/models";
 import { MergedConfig } from "./merge";
 import { generationOfModel } from "./models";
 import { checkSchema, type FileKind, locate } from "./schema-check";
@@ -62,7 +63,12 @@ export function loadFleet(options: LoadOptions): Fleet {
   const devices = sites.flatMap((site) => loader.loadDevices(site));
   loader.checkFleetWide(sites, devices);
   const desired = devices.flatMap((device) => loader.merge(device) ?? []);
-  return { sites: sites.map((s) => s.site), devices: desired, errors: loader.sortedErrors() };
+  return {
+    sites: sites.map((s) => s.site),
+    devices: desired,
+    errors: loader.sortedErrors(),
+    warnings: loader.sortedWarnings(),
+  };
 }
 
 /** The sites of a fleet: the directories under devices/. */
@@ -92,6 +98,10 @@ interface DeviceFile {
   mac: string;
   address?: string;
   expect?: Expectation;
+  /** `model`, else `expect.model`. */
+  model?: string;
+  /** The catalog's entry for the model, when it knows it. */
+  modelSpec?: ModelSpec;
   generation?: DeviceGeneration;
   network?: NetworkSettings;
   provision?: ProvisionSettings;
@@ -102,6 +112,7 @@ interface DeviceFile {
 
 class FleetLoader {
   private readonly errors: FleetError[] = [];
+  private readonly warnings: FleetError[] = [];
   private readonly profiles = new Map<string, Profile>();
 
   constructor(private readonly files: FleetFiles) {
@@ -116,15 +127,11 @@ class FleetLoader {
   }
 
   sortedErrors(): FleetError[] {
-    const seen = new Set<string>();
-    return this.errors
-      .filter((e) => {
-        const key = `${e.file}\0${e.keyPath}\0${e.message}`;
-        if (seen.has(key)) return false;
-        seen.add(key);
-        return true;
-      })
-      .sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0));
+    return sortedUnique(this.errors);
+  }
+
+  sortedWarnings(): FleetError[] {
+    return sortedUnique(this.warnings);
   }
 
   loadSite(name: string): LoadedSite {
@@ -184,6 +191,7 @@ class FleetLoader {
     const data = source.data as {
       mac: string;
       address?: string;
+      model?: string;
       expect?: Expectation;
       network?: NetworkSettings;
       provision?: ProvisionSettings;
@@ -206,7 +214,9 @@ class FleetLoader {
       this.error(source, ["address"], "required key is missing (or give network.ip)");
     }
     if (data.provision) this.checkProvision(source, data.provision);
-    device.generation = this.expectedGeneration(source, data.expect);
+    device.model = this.namedModel(source, data.model, data.expect);
+    device.modelSpec = device.model === undefined ? undefined : modelSpec(device.model);
+    device.generation = this.expectedGeneration(source, device.model, data.expect);
     this.checkProfileNames(source, "profiles", device.profiles);
     device.mergeable = this.errors.length === errorCount;
     return device;
@@ -233,17 +243,43 @@ class FleetLoader {
     }
   }
 
+  /** The model the file names; `model` and `expect.model` must agree. Unknown ones are warnings. */
+  private namedModel(
+    source: SourceFile,
+    model: string | undefined,
+    expect: Expectation | undefined,
+  ): string | undefined {
+    if (model !== undefined && expect?.model !== undefined && model !== expect.model) {
+      this.error(source, ["expect", "model"], `the file names model ${model}, not ${expect.model}`);
+    }
+    const named = model ?? expect?.model;
+    if (named !== undefined && modelSpec(named) === undefined) {
+      const generation = generationOfModel(named);
+      const checked =
+        generation === undefined
+          ? "its keys are not checked"
+          : `keys are checked for generation ${generation}`;
+      this.warnings.push({
+        file: source.file,
+        ...locate(source, model !== undefined ? ["model"] : ["expect", "model"]),
+        message: `model ${JSON.stringify(named)} is not in the catalog: ${checked}, not its channels`,
+      });
+    }
+    return named;
+  }
+
   /** The generation the file states, or the one its model implies; both must agree. */
   private expectedGeneration(
     source: SourceFile,
+    model: string | undefined,
     expect: Expectation | undefined,
   ): DeviceGeneration | undefined {
-    const fromModel = expect?.model === undefined ? undefined : generationOfModel(expect.model);
+    const fromModel = model === undefined ? undefined : generationOfModel(model);
     if (expect?.generation !== undefined && fromModel !== undefined && expect.generation !== fromModel) {
       this.error(
         source,
         ["expect", "generation"],
-        `${expect.model} is a generation ${fromModel} model, not generation ${expect.generation}`,
+        `${model} is a generation ${fromModel} model, not generation ${expect.generation}`,
       );
     }
     return expect?.generation ?? fromModel;
@@ -388,9 +424,11 @@ class FleetLoader {
         this.errors.push({ ...leaf.origin, keyPath, message: unknownSubstitutionMessage(unknown) });
       }
       if (device.generation !== undefined) this.checkGeneration(device, segments, keyPath, leaf.origin);
+      if (device.modelSpec !== undefined) this.checkChannel(device, segments, keyPath, leaf.origin);
+      this.checkKnownValue(device, segments, keyPath, leaf.value, leaf.origin);
     }
     const { config, provenance } = merged.build();
-    const { name, site, source, mac, expect, generation, network, provision } = device;
+    const { name, site, source, mac, expect, model, generation, network, provision } = device;
     return {
       name,
       site: site.site.name,
@@ -398,6 +436,7 @@ class FleetLoader {
       mac,
       address: device.address ?? network?.ip ?? "",
       ...(expect && { expect }),
+      ...(model && { model }),
       ...(generation && { generation }),
       ...(network && { network }),
       ...(provision && { provision }),
@@ -423,14 +462,65 @@ class FleetLoader {
     const stated =
       device.expect?.generation !== undefined
         ? `expect.generation = ${device.expect.generation}`
-        : `expect.model = ${JSON.stringify(device.expect?.model)}`;
+        : device.expect?.model !== undefined
+          ? `expect.model = ${JSON.stringify(device.expect.model)}`
+          : `model = ${JSON.stringify(device.model)}`;
+    this.reportInDeviceFile(device, keyPath, origin, `${problem} (${stated})`);
+  }
+
+  /** A channel the named model does not have (`switch.3` on a one-relay model). */
+  private checkChannel(device: DeviceFile, segments: string[], keyPath: string, origin: Origin): void {
+    const [section = "", id] = segments;
+    const spec = device.modelSpec;
+    if (spec === undefined || !(CHANNEL_SECTIONS as readonly string[]).includes(section)) return;
+    const count = spec.channels[section as keyof ModelSpec["channels"]] ?? 0;
+    if (Number(id) < count) return;
+    const has = count === 0 ? `no ${section} channels` : `${section} 0${count > 1 ? `-${count - 1}` : ""}`;
+    this.reportInDeviceFile(
+      device,
+      keyPath,
+      origin,
+      `${device.model} (${spec.name}) has ${has} (model = ${JSON.stringify(device.model)})`,
+    );
+  }
+
+  /**
+   * A value the catalog does not list for an enumerated field: devices report values the docs
+   * never named (a white-mode RGBW2's `default_state = "switch"`), so it is a warning, never an error.
+   */
+  private checkKnownValue(
+    device: DeviceFile,
+    segments: string[],
+    keyPath: string,
+    value: unknown,
+    origin: Origin,
+  ): void {
+    if (segments[0] === "raw" || segments[0] === "remove" || typeof value !== "string") return;
+    const [section, field] = sectionAndField(segments);
+    if (!Object.hasOwn(CATALOG, section)) return;
+    const spec: SectionSpec = CATALOG[section];
+    const type = spec.fields[field]?.type;
+    if (type?.kind !== "enum" || type.values.includes(value)) return;
+    this.warnings.push({
+      file: origin.file,
+      keyPath,
+      line: origin.line,
+      message: `${device.name}: ${JSON.stringify(value)} is not a value the catalog knows for ${section}.${field} (${type.values.join(", ")}); accepted as written`,
+    });
+  }
+
+  /** A problem of a merged key, reported in the device's file (and where an inherited key was set). */
+  private reportInDeviceFile(device: DeviceFile, keyPath: string, origin: Origin, message: string): void {
     const inherited =
       origin.file === device.source.file ? "" : `; set in ${origin.file}:${origin.line ?? "?"}`;
     this.errors.push({
       file: device.source.file,
       keyPath,
-      line: origin.file === device.source.file ? origin.line : device.source.lineOf("expect"),
-      message: `${problem} (${stated})${inherited}`,
+      line:
+        origin.file === device.source.file
+          ? origin.line
+          : (device.source.lineOf("model") ?? device.source.lineOf("expect")),
+      message: `${message}${inherited}`,
     });
   }
 
@@ -522,4 +612,17 @@ function duplicateEntries(source: SourceFile): FleetError[] {
     }
   }
   return errors;
+}
+
+/** Each problem once, in file and line order. */
+function sortedUnique(list: FleetError[]): FleetError[] {
+  const seen = new Set<string>();
+  return list
+    .filter((e) => {
+      const key = `${e.file}\0${e.keyPath}\0${e.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0));
 }

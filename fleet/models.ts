@@ -1,6 +1,7 @@
 // A device's generation from its model id, for files that state the model but not the
-// generation. Shelly's model ids carry it in their prefix: SH… Gen1 (SHSW-1, SHPLG-S, SHDM-2),
-// SN…/SP…/SA… Gen2 (Plus, Pro, Wall Display), S3… Gen3, S4… Gen4 (S4SW-001X8EU).
+// generation: the catalog's model table first; else Shelly's model-id prefix: SH… Gen1 (SHSW-1,
+// SHPLG-S, SHDM-2), SN…/SP…/SA… Gen2 (Plus, Pro, Wall Display), S3… Gen3, S4… Gen4 (S4SW-001X8EU).
+import { modelSpec } from "../providers/shelly/model/models";
 import type { DeviceGeneration } from "./types";
 
 const PREFIXES: [RegExp, DeviceGeneration][] = [
@@ -11,5 +12,5 @@ const PREFIXES: [RegExp, DeviceGeneration][] = [
 ];
 
 export function generationOfModel(model: string): DeviceGeneration | undefined {
-  return PREFIXES.find(([prefix]) => prefix.test(model.toUpperCase()))?.[1];
+  return modelSpec(model)?.generation ?? PREFIXES.find(([prefix]) => prefix.test(model.toUpperCase()))?.[1];
 }

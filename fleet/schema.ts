@@ -81,7 +81,9 @@ function valueSchema(type: ValueType): JsonSchema {
     case "number":
       return defined({ type: type.kind, minimum: type.minimum, maximum: type.maximum });
     case "enum":
-      return { type: "string", enum: [...type.values] };
+      // Open: a value a device reports is never a schema error (validate warns about values the
+      // catalog does not know); editors still offer the known ones.
+      return { type: "string", examples: [...type.values] };
     case "secret":
       return { $ref: "#/definitions/secretRef" };
     case "strings":
@@ -94,7 +96,11 @@ function valueSchema(type: ValueType): JsonSchema {
 function fieldSchema(field: FieldSpec): JsonSchema {
   const generations = fieldGenerations(field);
   const only = generations.length === 1 ? (generations[0] === "gen1" ? " (Gen1 only)" : " (Gen2+ only)") : "";
-  return { description: `${field.description}${only}`, ...valueSchema(field.type) };
+  const known =
+    field.type.kind === "enum"
+      ? `; known values: ${field.type.values.join(", ")} (others are accepted with a warning)`
+      : "";
+  return { description: `${field.description}${only}${known}`, ...valueSchema(field.type) };
 }
 
 function sectionSchema(spec: SectionSpec): JsonSchema {
@@ -215,6 +221,12 @@ export function deviceSchema(): JsonSchema {
       profiles: {
         $ref: "#/definitions/profileList",
         description: "Profiles (profiles/<name>.toml) merged in this order before this file",
+      },
+      model: {
+        type: "string",
+        minLength: 1,
+        description:
+          "The device's model id, e.g. SNSW-001P16EU (adopt writes it): keys the model does not have are errors",
       },
       expect: {
         type: "object",

@@ -61,7 +61,9 @@ export interface DesiredDevice {
   /** How to reach the device: `address`, or `network.ip` when no address is given. */
   address: string;
   expect?: Expectation;
-  /** From `expect.generation`, or inferred from `expect.model`. */
+  /** The model id the file names (`model`, else `expect.model`). */
+  model?: string;
+  /** From `expect.generation`, or inferred from the model. */
   generation?: DeviceGeneration;
   network?: NetworkSettings;
   provision?: ProvisionSettings;
@@ -76,4 +78,6 @@ export interface Fleet {
   sites: Site[];
   devices: DesiredDevice[];
   errors: FleetError[];
+  /** What is accepted but worth a look: a value the catalog does not know, an unknown model. */
+  warnings: FleetError[];
 }

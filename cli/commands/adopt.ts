@@ -4,9 +4,10 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { parse, stringify } from "smol-toml";
 import { UsageError } from "../../errors";
+import { generationOfModel } from "../../fleet/models";
 import { normalizeMac } from "../../providers/shelly/client";
 import { adoptedConfig } from "../../providers/shelly/model/adopt";
-import { flattenLive } from "../../providers/shelly/model/normalize";
+import { flattenLive, shapeProblems } from "../../providers/shelly/model/normalize";
 import { openSession } from "../../providers/shelly/session";
 import { type Command, print } from "../command";
 import { defaultRoot } from "../fleet-options";
@@ -32,7 +33,13 @@ adopt says so and \`--replace <that name>\` puts the new MAC in that file, so th
 
 Credentials: a device with auth on needs its password, from SHELLY_FLEET_DEVICE_PASSWORD.
 Secrets are never written to the file: the device does not return them, and the file refers
-to secrets by name (see the README).
+to secrets by name (see the README). A device with auth on gets an [auth] section whose
+password is the site's login secret (site.toml credentials.device_password), else
+{ secret = "device-password" }.
+
+The file names the device's model (model = "…"), so that validate checks its keys offline.
+A device answer that is not the documented shape (a settings object that is not an object) is
+reported on stderr and in the file, and what it holds is not adopted.
 `;
 
 /** `Garage Light` → `garage-light`: a file name that is also a Pulumi resource name. */
@@ -139,17 +146,35 @@ export const adoptCommand: Command = {
     const body = {
       mac,
       address: where,
-      expect: { generation, model },
-      ...adoptedConfig(flattenLive(documents)),
+      model,
+      // The model says the generation, unless it is one the catalog cannot place.
+      ...(generationOfModel(model) !== generation && { expect: { generation } }),
+      ...adoptedConfig(flattenLive(documents), { authSecret: siteLoginSecret(siteDir) ?? "device-password" }),
     };
+    const problems = shapeProblems(documents);
+    for (const problem of problems) process.stderr.write(`warning: ${address}: ${problem}\n`);
+    const notes = problems.map((problem) => `# Not adopted: ${problem}\n`).join("");
     const schema = path.relative(path.dirname(file), path.join(root, "schema", "device.schema.json"));
-    const text = `#:schema ${schema}\n# Adopted from ${address} (${model}) by shelly-fleet adopt.\n\n${stringify(body)}\n`;
+    const text = `#:schema ${schema}\n# Adopted from ${address} (${model}) by shelly-fleet adopt.\n${notes}\n${stringify(body)}\n`;
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, text);
     print(`wrote ${path.relative(process.cwd(), file)}\n`);
     return 0;
   },
 };
+
+/** The secret the site logs in to its devices with (site.toml `credentials.device_password`). */
+function siteLoginSecret(siteDir: string): string | undefined {
+  try {
+    const site = parse(fs.readFileSync(path.join(siteDir, "site.toml"), "utf8")) as {
+      credentials?: { device_password?: { secret?: unknown } };
+    };
+    const secret = site.credentials?.device_password?.secret;
+    return typeof secret === "string" ? secret : undefined;
+  } catch {
+    return undefined; // no site file (or a broken one, which validate reports)
+  }
+}
 
 /** `http://10.0.0.5/` → `10.0.0.5`: the address as a device file writes it. */
 function bareAddress(address: string): string {

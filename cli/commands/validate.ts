@@ -8,8 +8,10 @@ import { formatError, resolveFleetOptions } from "../fleet-options";
 const HELP = `Usage: shelly-fleet validate [--root DIR] [--site NAME] [--json]
 
 Check the device files, profiles and site files: TOML syntax, the schema, merges, substitutions,
-duplicates and addresses. No network. Prints every error as \`file:line: key.path: message\`.
-Exit status: 0 valid, 1 invalid, 2 usage error.
+duplicates, addresses, and keys against the model the file names. No network. Prints every error
+as \`file:line: key.path: message\`, and every warning (a value the catalog does not know, an
+unknown model) as \`warning: file:line: key.path: message\`.
+Exit status: 0 valid (with or without warnings), 1 invalid, 2 usage error.
 
 Options:
   -r, --root DIR    the fleet's root (devices/, profiles/, stacks/); default: the project
@@ -46,10 +48,11 @@ export const validateCommand: Command = {
       const devices = fleet.devices.map(({ name, site, file }) => ({ name, site, file }));
       const sites = fleet.sites.map(({ name, file, stackFile }) => ({ name, file, stackFile }));
       print(
-        `${JSON.stringify({ valid, root: options.root, sites, devices, errors: fleet.errors }, null, 2)}\n`,
+        `${JSON.stringify({ valid, root: options.root, sites, devices, errors: fleet.errors, warnings: fleet.warnings }, null, 2)}\n`,
       );
     } else {
       for (const error of fleet.errors) print(`${formatError(error, options.root)}\n`);
+      for (const warning of fleet.warnings) print(`warning: ${formatError(warning, options.root)}\n`);
       const sites = fleet.sites.length === 1 ? "1 site" : `${fleet.sites.length} sites`;
       print(
         valid

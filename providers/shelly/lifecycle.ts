@@ -266,6 +266,7 @@ async function applyWith(
         desired: inputs.desired,
         secrets,
         secretHashes: previous?.secretHashes ?? {},
+        loginPassword: loginPassword(inputs),
         salt: randomBytes(12).toString("base64url"),
         namedIds: previous?.namedIds ?? {},
         availableFirmware: await session.availableFirmware(inputs.desired),

@@ -18,12 +18,6 @@ const CASES: Record<string, FleetError[]> = {
   "wrong-types": [
     { file: lamp, keyPath: "mqtt.enabled", line: 5, message: 'expected true or false, got "yes"' },
     { file: lamp, keyPath: "switch.0.auto_off_seconds", line: 9, message: "must be >= 0; got -5" },
-    {
-      file: lamp,
-      keyPath: "switch.0.initial_state",
-      line: 10,
-      message: 'expected one of "off", "on", "restore_last", "match_input"; got "sometimes"',
-    },
   ],
   "unknown-keys": [
     { file: lamp, keyPath: "location", line: 3, message: "unknown key" },

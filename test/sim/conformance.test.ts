@@ -8,11 +8,13 @@ const shipped = fs.readdirSync(DEVICES_DIR).sort();
 const started: SimDevice[] = [];
 afterAll(() => Promise.all(started.map((d) => d.close())));
 
-test("the twelve required models are shipped", () => {
+test("the twelve required models are shipped, and the RGBW2 modes and energy meters", () => {
   expect(shipped).toEqual([
     "gen1-dimmer2",
     "gen1-ht",
     "gen1-plugs",
+    "gen1-rgbw2-color",
+    "gen1-rgbw2-white",
     "gen1-shelly1",
     "gen1-shelly25-relay",
     "gen1-shelly25-roller",
@@ -20,7 +22,9 @@ test("the twelve required models are shipped", () => {
     "gen2-plus2pm-cover",
     "gen2-plusht",
     "gen2-plusi4",
+    "gen2-pro3em",
     "gen2-pro4pm",
+    "gen2-proem50",
     "gen4-mini1g4",
   ]);
 });

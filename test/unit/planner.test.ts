@@ -323,3 +323,37 @@ describe("planner: schedules are matched by content before anything is created",
     expect(result.steps.map((s) => s.title)).toEqual(["Schedule.Create evening"]);
   });
 });
+
+describe("planner: Gen1 write paths follow the device's mode", () => {
+  const pathsFor = (capture: string, desired: DeviceConfig) =>
+    plan(input(loadCapture(capture), desired)).steps.map((s) =>
+      s.request.kind === "gen1" ? s.request.path : "",
+    );
+
+  test.each([
+    ["gen1-rgbw2-white", "light", 3, "/settings/white/3"],
+    ["gen1-rgbw2-color", "light", 0, "/settings/color/0"],
+    ["gen1-dimmer2", "light", 0, "/settings/light/0"],
+    ["gen1-shelly25-relay", "switch", 1, "/settings/relay/1"],
+    ["gen1-shelly25-roller", "cover", 0, "/settings/roller/0"],
+  ] as const)("%s: %s %i is written at %s", (capture, section, id, path) => {
+    const field = section === "cover" ? { max_time_open_s: 7 } : { auto_off_seconds: 7 };
+    expect(pathsFor(capture, { [section]: [{ id, ...field }] })).toEqual([path]);
+  });
+
+  test("a white-mode RGBW2's `switch` default state reads as match_input and writes back as `switch`", () => {
+    const documents = loadCapture("gen1-rgbw2-white");
+    expect(flattenLive(documents).get("light[0].initial_state")).toBe("match_input");
+    const [step] = plan(input(documents, { light: [{ id: 0, initial_state: "off" }] })).steps;
+    expect(step?.request).toEqual({
+      kind: "gen1",
+      path: "/settings/white/0",
+      params: { default_state: "off" },
+    });
+    expect(step?.undo).toEqual({
+      kind: "gen1",
+      path: "/settings/white/0",
+      params: { default_state: "switch" },
+    });
+  });
+});

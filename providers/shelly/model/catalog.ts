@@ -64,8 +64,15 @@ export interface SectionSpec {
   description: string;
   /** Plan order (MODEL.md 1.6): profile, channels, services, schedules and hooks, WiFi, auth. */
   order: number;
-  /** Gen1: the write endpoint (`{id}` for the channel) and, for channels, the array in /settings. */
-  gen1?: { endpoint: string; list?: string };
+  /**
+   * Gen1: the write endpoint (`{id}` for the channel) and, for channels, the array in /settings;
+   * `byMode`: models whose endpoint follows their `mode` (mode → endpoint).
+   */
+  gen1?: {
+    endpoint: string;
+    list?: string;
+    byMode?: { models: readonly string[]; endpoints: Record<string, string> };
+  };
   /** Gen2+: the component (`sys`, `switch`, ...) whose SetConfig writes the section. */
   gen2?: { component: string };
   fields: Record<string, FieldSpec>;
@@ -142,7 +149,21 @@ export const CATALOG = {
     gen2: { component: "sys" },
     fields: {
       profile: {
-        type: oneOf("switch", "cover", "relay", "roller", "white", "color", "light", "rgb", "rgbw"),
+        // Gen1 `mode` (API.md /shelly); Gen2+ profiles (API.md 3.5): switch/cover (2PM),
+        // light/rgb/rgbw (RGBW PM), monophase/triphase (Pro 3EM).
+        type: oneOf(
+          "switch",
+          "cover",
+          "relay",
+          "roller",
+          "white",
+          "color",
+          "light",
+          "rgb",
+          "rgbw",
+          "monophase",
+          "triphase",
+        ),
         description: "Operating profile (Gen1 `mode`): changes the set of channels; applied first",
         gen1: { attr: "mode", param: "mode", values: { switch: "relay", cover: "roller" } },
         gen2: { path: "device.profile" },
@@ -215,7 +236,18 @@ export const CATALOG = {
         gen2: { path: "initial_state" },
       },
       input_mode: {
-        type: oneOf("momentary", "follow", "flip", "detached", "cycle"),
+        // API.md /settings/relay `btn_type` (Gen1 `action`, `momentary_on_release`) and
+        // Switch.SetConfig `in_mode` (Gen2+ `activate`).
+        type: oneOf(
+          "momentary",
+          "follow",
+          "flip",
+          "detached",
+          "cycle",
+          "activate",
+          "action",
+          "momentary_on_release",
+        ),
         description: "How the wired input drives the output (Gen1 `btn_type`)",
         gen1: { attr: "btn_type", param: "btn_type", values: { follow: "toggle", flip: "edge" } },
         gen2: { path: "in_mode" },
@@ -278,8 +310,9 @@ export const CATALOG = {
         gen2: { path: "swap_inputs" },
       },
       input_mode: {
-        type: oneOf("dual", "single"),
-        description: "Two buttons (open and close) or one",
+        // Gen2+ Cover `in_mode` (official Cover component docs): also `detached`.
+        type: oneOf("dual", "single", "detached"),
+        description: "Two buttons (open and close), one, or none (detached)",
         gen1: { attr: "input_mode", param: "input_mode", values: { dual: "openclose", single: "onebutton" } },
         gen2: { path: "in_mode" },
       },
@@ -292,7 +325,12 @@ export const CATALOG = {
     gen2: { component: "input" },
     fields: {
       name: { type: str(64), description: "Input name", gen2: { path: "name" } },
-      type: { type: oneOf("switch", "button", "analog"), description: "Input type", gen2: { path: "type" } },
+      type: {
+        // Input component docs: `count` on Gen3+ inputs.
+        type: oneOf("switch", "button", "analog", "count"),
+        description: "Input type",
+        gen2: { path: "type" },
+      },
       enabled: { type: bool, description: "Input enabled", gen2: { path: "enable" } },
       inverted: { type: bool, description: "Invert the input's logic", gen2: { path: "invert" } },
     },
@@ -301,7 +339,15 @@ export const CATALOG = {
     kind: "channels",
     description: "Lights and dimmers (Gen1 `lights[i]`, Gen2+ `light:i`)",
     order: 20,
-    gen1: { endpoint: "/settings/light/{id}", list: "lights" },
+    gen1: {
+      endpoint: "/settings/light/{id}",
+      list: "lights",
+      // The RGBW2 writes its `lights[]` as /settings/white/N or /settings/color/N (API.md 2.3).
+      byMode: {
+        models: ["SHRGBW2"],
+        endpoints: { white: "/settings/white/{id}", color: "/settings/color/{id}" },
+      },
+    },
     gen2: { component: "light" },
     fields: {
       name: {
@@ -311,9 +357,14 @@ export const CATALOG = {
         gen2: { path: "name" },
       },
       initial_state: {
-        type: oneOf("off", "on", "restore_last"),
+        // Gen1 lights take the relays' `switch` too (RGBW2 white mode reports it: sim/devices/gen1-rgbw2-white).
+        type: oneOf("off", "on", "restore_last", "match_input"),
         description: "State after power-on",
-        gen1: { attr: "default_state", param: "default_state", values: { restore_last: "last" } },
+        gen1: {
+          attr: "default_state",
+          param: "default_state",
+          values: { restore_last: "last", match_input: "switch" },
+        },
         gen2: { path: "initial_state" },
       },
       auto_on_seconds: {
@@ -328,6 +379,52 @@ export const CATALOG = {
         gen1: { attr: "auto_off", param: "auto_off" },
         gen2: { path: "auto_off", codec: "auto-timer" },
       },
+    },
+  },
+  em: {
+    kind: "channels",
+    description: "Three-phase energy meters (Gen2+ `em:i`, e.g. Pro 3EM)",
+    order: 20,
+    gen2: { component: "em" },
+    fields: {
+      name: { type: str(64), description: "Meter name", gen2: { path: "name" } },
+      // The current transformers a model takes (API.md 3.4 EM; sim/devices/gen2-pro3em).
+      ct_type: {
+        type: oneOf("120A", "400A"),
+        description: "Current transformer type",
+        gen2: { path: "ct_type" },
+      },
+      phase_selector: {
+        type: oneOf("all", "a", "b", "c"),
+        description: "Phases the meter LED shows",
+        gen2: { path: "phase_selector" },
+      },
+      blink_mode_selector: {
+        type: oneOf("active_energy", "apparent_energy"),
+        description: "What the meter LED blinks for",
+        gen2: { path: "blink_mode_selector" },
+      },
+      monitor_phase_sequence: {
+        type: bool,
+        description: "Warn when the phases are connected out of order",
+        gen2: { path: "monitor_phase_sequence" },
+      },
+    },
+  },
+  em1: {
+    kind: "channels",
+    description: "Single-phase energy meters (Gen2+ `em1:i`, e.g. Pro EM)",
+    order: 20,
+    gen2: { component: "em1" },
+    fields: {
+      name: { type: str(64), description: "Meter name", gen2: { path: "name" } },
+      // sim/devices/gen2-proem50 reports 50A; the 3EM family's EM1 profile takes 120A and 400A.
+      ct_type: {
+        type: oneOf("50A", "120A", "400A"),
+        description: "Current transformer type",
+        gen2: { path: "ct_type" },
+      },
+      reverse: { type: bool, description: "Count energy in the other direction", gen2: { path: "reverse" } },
     },
   },
   cloud: {
@@ -657,6 +754,8 @@ export interface DeviceConfig {
   cover?: (SectionValues<"cover"> & { id: number })[];
   input?: (SectionValues<"input"> & { id: number })[];
   light?: (SectionValues<"light"> & { id: number })[];
+  em?: (SectionValues<"em"> & { id: number })[];
+  em1?: (SectionValues<"em1"> & { id: number })[];
   schedule?: (SectionValues<"schedule"> & { name: string })[];
   webhook?: (SectionValues<"webhook"> & { name: string })[];
   action?: (SectionValues<"action"> & { name: string })[];

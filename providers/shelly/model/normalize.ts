@@ -155,9 +155,10 @@ function decodeGen2(field: FieldSpec, component: unknown): unknown {
 /** Gen1 raw targets: write endpoint → the read document that mirrors it. */
 export function gen1RawDocument(settings: JsonObject, target: string): unknown {
   if (target === "settings") return settings;
-  const channel = /^settings\/(relay|roller|light)\/(\d+)$/.exec(target);
+  const channel = /^settings\/(relay|roller|light|white|color)\/(\d+)$/.exec(target);
   if (channel) {
-    const list = settings[`${channel[1]}s`];
+    // The RGBW2's white and color endpoints write its `lights[]`.
+    const list = settings[channel[1] === "white" || channel[1] === "color" ? "lights" : `${channel[1]}s`];
     return Array.isArray(list) ? list[Number(channel[2])] : undefined;
   }
   const sub: Record<string, string> = {
@@ -393,4 +394,43 @@ export function toDeviceConfig(flat: FlatConfig): DeviceConfig {
 function actionEntry(slot: string): JsonObject {
   const { event, channel } = gen1ActionOfSlot(slot);
   return { name: channel === 0 ? event : `${event}-${channel}`, event, channel };
+}
+
+/**
+ * Where a device's documents are not the documented shape, so that the model cannot read a
+ * section from them: a component or settings object that is not an object (a redacted capture's
+ * `wifi` is the string "Wifi-Network-Name"), a channel list that is not a list. Callers report
+ * these instead of dropping the sections silently.
+ */
+export function shapeProblems(docs: DeviceDocuments): string[] {
+  // Document (`/settings wifi_sta`, `config wifi`) → its value, what it should be, the sections in it.
+  const found = new Map<string, { value: unknown; want: string; sections: string[] }>();
+  const check = (where: string, value: unknown, want: "object" | "list", section: string) => {
+    const ok = value === undefined || (want === "list" ? Array.isArray(value) : isObject(value));
+    if (ok) return;
+    const entry = found.get(where) ?? { value, want, sections: [] };
+    if (!entry.sections.includes(section)) entry.sections.push(section);
+    found.set(where, entry);
+  };
+  for (const [name, section] of Object.entries(SECTIONS) as [SectionName, SectionSpec][]) {
+    if (docs.generation === "gen1") {
+      const list = section.gen1?.list;
+      if (section.kind === "channels" && list) check(`/settings ${list}`, docs.settings[list], "list", name);
+      for (const field of Object.values(section.fields)) {
+        const [top, ...rest] = field.gen1?.attr.split(".") ?? [];
+        if (section.kind !== "channels" && top !== undefined && rest.length > 0)
+          check(`/settings ${top}`, docs.settings[top], "object", name);
+      }
+      continue;
+    }
+    const component = section.gen2?.component;
+    for (const [key, config] of Object.entries(docs.config)) {
+      if (component !== undefined && parseComponentKey(key).component === component)
+        check(`config ${key}`, config, "object", name);
+    }
+  }
+  return [...found].map(([where, { value, want, sections }]) => {
+    const shown = typeof value === "string" ? JSON.stringify(value) : (JSON.stringify(value) ?? typeof value);
+    return `${where} is ${shown}, not an ${want === "list" ? "array" : "object"}: ${sections.join(", ")} not read`;
+  });
 }

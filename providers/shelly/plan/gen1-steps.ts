@@ -1,6 +1,6 @@
 // Gen1 steps: one GET per settings endpoint with only the changed parameters, the pre-image as
 // its undo; actions are written a whole slot at a time.
-import type { FieldSpec } from "../model/catalog";
+import type { FieldSpec, SectionSpec } from "../model/catalog";
 import { fieldKey, parseKey } from "../model/keys";
 import { type DeviceDocuments, type FlatConfig, gen1ActionOfSlot } from "../model/normalize";
 import { type Change, desiredSecret, type Planning, PROFILE_ORDER, RAW_ORDER, SECTIONS } from "./changes";
@@ -50,10 +50,7 @@ export function gen1Steps(
     const sectionSpec = SECTIONS[section];
     if (section === "action") continue; // whole-slot writes below
     const order = section === "device" && field === "profile" ? PROFILE_ORDER : sectionSpec.order;
-    const path = (spec.gen1?.endpoint ?? sectionSpec.gen1?.endpoint ?? "/settings").replace(
-      "{id}",
-      String(entry),
-    );
+    const path = (spec.gen1?.endpoint ?? sectionEndpoint(input, sectionSpec)).replace("{id}", String(entry));
     const step = stepFor(path, order);
     const param = spec.gen1?.param as string;
     step.changes.push(change);
@@ -92,6 +89,17 @@ export function gen1Steps(
   for (const step of steps.values())
     if (step.undo && Object.keys(step.undo.params).length === 0) delete step.undo;
   return [...steps.values()];
+}
+
+/** The section's Gen1 endpoint on this device: some models name it after their mode (RGBW2 white/color). */
+function sectionEndpoint(input: PlanInput, section: SectionSpec): string {
+  const byMode = section.gen1?.byMode;
+  const { shelly, settings } = documents1(input);
+  const modeEndpoint =
+    byMode?.models.includes(String(shelly.type)) === true
+      ? byMode.endpoints[String(settings.mode)]
+      : undefined;
+  return modeEndpoint ?? section.gen1?.endpoint ?? "/settings";
 }
 
 function documents1(input: PlanInput) {

@@ -15,6 +15,8 @@ const GEN2_METHOD_PREFIX: Record<string, string> = {
   cover: "Cover",
   input: "Input",
   light: "Light",
+  em: "EM",
+  em1: "EM1",
   cloud: "Cloud",
   mqtt: "MQTT",
   ws: "Ws",

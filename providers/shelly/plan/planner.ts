@@ -152,6 +152,11 @@ function compare(
       secretHashes[key] = stored as string;
       return undefined;
     }
+    // The device let us in with this password: it has it (an adopted device's first `up`).
+    if (key === "auth.password" && stored === undefined && value === input.loginPassword) {
+      secretHashes[key] = hashSecret(input.salt, key, value);
+      return undefined;
+    }
     secretHashes[key] = hashSecret(input.salt, key, value);
     const line = `${key}: [secret] ${stored ? "changed" : "set (not tracked before)"}`;
     return {

@@ -60,6 +60,8 @@ export interface PlanInput {
   secrets: Record<string, string>;
   /** Flat key → hash of the secret last written (from state); `hashSecret` makes them. */
   secretHashes: Record<string, string>;
+  /** The password the session logged in with: a desired `auth.password` equal to it is set already. */
+  loginPassword?: string;
   /** Salt for hashes of newly written secrets. */
   salt: string;
   /** Schedule and webhook ids by name, from state (devices keep no schedule names). */
