@@ -1,6 +1,6 @@
 // The Pulumi program: one ShellyDevice per device file of this stack's site. `pulumi preview` /
-// `pulumi up` run it through the nodejs language host; `shelly-fleet preview` / `up` run the same
-// function as an Automation API inline program.
+// `pulumi up` run it through the nodejs language host (Pulumi.yaml `main`: program/entry.ts);
+// `shelly-fleet preview` / `up` run the same function as an Automation API inline program.
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { type DesiredDevice, formatFleetError, loadFleet, type Site } from "./fleet";

@@ -11,6 +11,22 @@ SHELLY_FLEET_PULUMI_VERSION="$(sed -n 's|^\tgithub.com/pulumi/pulumi/pkg/v3 v\([
   "$SHELLY_FLEET_ROOT/tools/pulumi-cli/go.mod")"
 export SHELLY_FLEET_ROOT SHELLY_FLEET_CACHE SHELLY_FLEET_NODE_VERSION SHELLY_FLEET_PULUMI_VERSION
 
+# The Go module proxy does not serve Pulumi's nodejs language host, so a `pulumi` built here has
+# none and plain `pulumi preview` cannot run a program. Install ours (tools/language-host) beside
+# it, unless a language host is already there or on PATH: an official install keeps its own.
+# A shim installed earlier by this function is refreshed when the template changes.
+_shelly_fleet_language_host() {
+  local dir="$1" target="$1/pulumi-language-nodejs" found text
+  local template="$SHELLY_FLEET_ROOT/tools/language-host/pulumi-language-nodejs"
+  found="$(command -v pulumi-language-nodejs 2>/dev/null || true)"
+  if [ -n "$found" ] && [ "$found" != "$target" ]; then return 0; fi
+  if [ -e "$target" ] && ! grep -q "as installed by shelly-fleet's" "$target"; then return 0; fi
+  text="$(sed -e "s|@SHELLY_FLEET_ROOT@|'$SHELLY_FLEET_ROOT'|" -e "s|@SHELLY_FLEET_NODE@|'$(command -v node)'|" "$template")"
+  if [ ! -e "$target" ] || [ "$text" != "$(cat "$target")" ]; then
+    printf '%s\n' "$text" >"$target.tmp.$$" && chmod +x "$target.tmp.$$" && mv "$target.tmp.$$" "$target"
+  fi
+}
+
 _shelly_fleet_env() {
   local node_major bin pulumi_bin found
   # Node.js: the project needs >= 22 (Pulumi's SDK, vitest, undici); machines here ship 20.
@@ -43,6 +59,7 @@ _shelly_fleet_env() {
       if [ ! -x "$pulumi_bin/pulumi-resource-pulumi-nodejs" ] && [ -f "$shim" ]; then
         cp "$shim" "$pulumi_bin/" && chmod +x "$pulumi_bin/pulumi-resource-pulumi-nodejs"
       fi
+      _shelly_fleet_language_host "$pulumi_bin"
       case ":$PATH:" in *":$pulumi_bin:"*) ;; *) PATH="$pulumi_bin:$PATH" ;; esac
       # Where node_modules/.bin comes first (npx), the `pulumi` npm package runs this same build.
       export PULUMI_VERSION="${PULUMI_VERSION:-$SHELLY_FLEET_PULUMI_VERSION}"
@@ -67,6 +84,6 @@ _shelly_fleet_env() {
 
 _shelly_fleet_env
 _shelly_fleet_env_status=$?
-unset -f _shelly_fleet_env
+unset -f _shelly_fleet_env _shelly_fleet_language_host
 # `return` when sourced, `exit` when run as a script.
 return "$_shelly_fleet_env_status" 2>/dev/null || exit "$_shelly_fleet_env_status"
