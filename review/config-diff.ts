@@ -33,7 +33,8 @@ export interface FleetDiff {
 /** Nothing is written to a removed device; a new one's address and MAC say where it is, not what changes. */
 const IDENTITY_KEYS = new Set(["address", "mac"]);
 
-function fieldsOf(device: DesiredDevice): Map<string, unknown> {
+/** A device's reviewable fields as its files declare them. */
+export function deviceFields(device: DesiredDevice): Map<string, unknown> {
   return reviewFields(device.config, {
     address: device.address,
     mac: device.mac,
@@ -65,7 +66,7 @@ function deviceDiff(
 ): DeviceDiff {
   const current = (after ?? before) as DesiredDevice;
   const fields = withOrigins(
-    changedFields(before ? fieldsOf(before) : new Map(), after ? fieldsOf(after) : new Map()),
+    changedFields(before ? deviceFields(before) : new Map(), after ? deviceFields(after) : new Map()),
     before,
     after,
   );

@@ -106,3 +106,33 @@ export async function loadFleetAtCommit(source: GitFleetSource, commit: string):
   const files = await readFleetTree(source, commit);
   return loadFleet({ root: path.join(source.repoRoot, source.prefix), files: memoryFiles(files) });
 }
+
+/** The default branch, as the clone knows it: origin's HEAD, else main or master. */
+async function defaultBranch(repoRoot: string): Promise<string | undefined> {
+  // A symbolic ref, written by `git clone` (actions/checkout with fetch-depth 0 writes none).
+  const originHead = await fs.promises
+    .readFile(path.join(repoRoot, ".git", "refs", "remotes", "origin", "HEAD"), "utf8")
+    .then((text) => /^ref: refs\/remotes\/(\S+)/.exec(text)?.[1])
+    .catch(() => undefined);
+  if (originHead !== undefined) return originHead;
+  for (const name of ["origin/main", "origin/master", "main", "master"]) {
+    const found = await git.resolveRef({ fs, dir: repoRoot, ref: name }).catch(() => undefined);
+    if (found !== undefined) return name;
+  }
+  return undefined;
+}
+
+/** The merge base of HEAD with the default branch, named for the reader. */
+export async function defaultBaseCommit(repoRoot: string): Promise<{ commit: string; label: string }> {
+  const branch = await defaultBranch(repoRoot);
+  if (branch === undefined)
+    throw new UsageError(`no default branch (origin/HEAD, main, master) in ${repoRoot}`);
+  const head = await resolveCommit(repoRoot, "HEAD");
+  const [commit] = await git.findMergeBase({
+    fs,
+    dir: repoRoot,
+    oids: [head, await resolveCommit(repoRoot, branch)],
+  });
+  if (commit === undefined) throw new UsageError(`HEAD and ${branch} have no common commit`);
+  return { commit, label: `merge base with ${branch}` };
+}

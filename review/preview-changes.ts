@@ -7,15 +7,18 @@ import type { DeviceConfig } from "../providers/shelly/model/catalog";
 import {
   changedFields,
   type FieldChange,
-  type RiskClass,
+  fieldRisks,
+  flattenObject,
+  isInternalKey,
+  type ResourceKind,
+  type Risk,
   rebootReason,
   reviewFields,
-  risksOf,
+  sameValue,
 } from "./fields";
 import type { PreviewDiagnostic, PreviewDigest, PreviewStep, PreviewStepState } from "./preview-json";
 
-/** What the resource is to a reviewer: a Shelly device, an OPNsense DHCP reservation or a DNS alias. */
-export type ResourceKind = "device" | "reservation" | "alias";
+export type { ResourceKind } from "./fields";
 
 /** create/update/delete as the engine says; renamed: a delete and a create with the same MAC. */
 export type ChangeOp = "create" | "update" | "delete" | "replace" | "renamed";
@@ -28,13 +31,33 @@ export interface ResourceChange {
   previousName?: string;
   urn: string;
   fields: FieldChange[];
-  risks: RiskClass[];
+  /** Each risk once, reboot first; a new resource's identity (address, MAC) carries none. */
+  risks: Risk[];
   /** Why the device will reboot, when it will. */
   reboot?: string;
 }
 
+/** The commit the fields were told apart against, as the comment names it. */
+export interface BaseCommit {
+  commit: string;
+  /** How it was chosen: `--base origin/main`, `merge base with origin/main`. */
+  label: string;
+}
+
+/**
+ * A resource's fields in the base commit's files, by what identifies it across renames: a
+ * device's or reservation's MAC (12 lower-case hex digits), an alias's name. Undefined when the
+ * base commit has no such resource.
+ */
+export interface BaseFields {
+  commit: BaseCommit;
+  fieldsOf(kind: ResourceKind, identity: string): Map<string, unknown> | undefined;
+}
+
 export interface StackPreview {
   stack: string;
+  /** Set when the fields carry their origin (drift or change). */
+  base?: BaseCommit;
   changes: ResourceChange[];
   /** Stack config keys added, removed or changed (the default provider's inputs). */
   configChanges: FieldChange[];
@@ -73,7 +96,7 @@ export function parsePreview(text: string, file: string): PreviewDigest {
   return document as PreviewDigest;
 }
 
-const IDENTITY_KEYS = new Set(["address", "mac", "loginSecret", "secretDigests"]);
+const IDENTITY_KEYS = new Set(["address", "mac"]);
 
 /** `urn:pulumi:<stack>::<project>::<type>::<name>` → its parts. */
 function parseUrn(urn: string): { stack: string; type: string; name: string } {
@@ -92,27 +115,51 @@ function isProvider(type: string): boolean {
   return type.startsWith("pulumi:providers:");
 }
 
-/** A resource's inputs as reviewable fields: a device's config flattened to field keys. */
+/**
+ * A resource's inputs as reviewable fields: a device's config flattened to field keys. Internals
+ * (secret names and digests, provider version, pool and backend plumbing) are left out: a
+ * reviewer changes none of them, and a changed secret value shows as an update without fields.
+ */
 function fieldsOf(kind: ResourceKind, state: PreviewStepState | undefined): Map<string, unknown> {
   if (state === undefined) return new Map();
   const inputs = state.inputs;
-  if (kind === "device") {
-    const fields = reviewFields((inputs.desired ?? {}) as DeviceConfig, inputs);
-    // The device's name and site are its URN and file; secretDigests is one masked value.
-    for (const key of ["loginSecret", "secretDigests"]) if (key in inputs) fields.set(key, inputs[key]);
-    return fields;
-  }
-  return flattenObject(inputs);
+  // The device's name and site are its URN and file.
+  const fields =
+    kind === "device" ? reviewFields((inputs.desired ?? {}) as DeviceConfig, inputs) : flattenObject(inputs);
+  for (const key of [...fields.keys()]) if (isInternalKey(key)) fields.delete(key);
+  return fields;
 }
 
-function flattenObject(value: Record<string, unknown>, prefix = "", into = new Map<string, unknown>()) {
-  for (const [key, item] of Object.entries(value)) {
-    const path = prefix === "" ? key : `${prefix}.${key}`;
-    if (item !== null && typeof item === "object" && !Array.isArray(item)) {
-      flattenObject(item as Record<string, unknown>, path, into);
-    } else into.set(path, item);
-  }
-  return into;
+/** What identifies the resource in the base commit's files (see BaseFields). */
+function identityOf(kind: ResourceKind, step: PreviewStep): string | undefined {
+  const inputs = (step.newState ?? step.oldState)?.inputs ?? {};
+  const key = kind === "alias" ? inputs.name : inputs.mac;
+  if (typeof key !== "string") return undefined;
+  return kind === "alias" ? key : key.replace(/[^0-9a-f]/gi, "").toLowerCase();
+}
+
+/**
+ * Each field's origin against the base commit: drift when the files' value is the base commit's
+ * (the device differs from them; applying reverts it), change when the pull request set it. A
+ * new resource's fields are changes where they differ from the base; equal ones (in the base
+ * files, never applied) have none.
+ */
+function withOrigins(
+  fields: FieldChange[],
+  op: ChangeOp,
+  base: Map<string, unknown> | undefined,
+): FieldChange[] {
+  return fields.map((field) => {
+    const unchangedByPr = base !== undefined && sameValue(base.get(field.key), field.after);
+    if (unchangedByPr && op === "create") return field;
+    return { ...field, origin: unchangedByPr ? "drift" : "change" };
+  });
+}
+
+/** The change's risks: its fields' (a new resource's identity aside), and a reboot first. */
+function risksOfChange(kind: ResourceKind, op: ChangeOp, fields: FieldChange[], reboot?: string): Risk[] {
+  const risky = op === "create" ? fields.filter((f) => !IDENTITY_KEYS.has(f.key)) : fields;
+  return [...(reboot ? [{ risk: "reboot" as const, reason: reboot }] : []), ...fieldRisks(risky, kind)];
 }
 
 function opOf(step: PreviewStep): ChangeOp | undefined {
@@ -123,8 +170,11 @@ function opOf(step: PreviewStep): ChangeOp | undefined {
   return undefined;
 }
 
-/** `fallbackStack` names the stack when no step does (a preview without changes). */
-export function analyzePreview(digest: PreviewDigest, fallbackStack = ""): StackPreview {
+/**
+ * `fallbackStack` names the stack when no step does (a preview without changes); `base`, when
+ * given, tells each field's drift from the pull request's change.
+ */
+export function analyzePreview(digest: PreviewDigest, fallbackStack = "", base?: BaseFields): StackPreview {
   const changes: ResourceChange[] = [];
   let configChanges: FieldChange[] = [];
   let stack = "";
@@ -141,24 +191,51 @@ export function analyzePreview(digest: PreviewDigest, fallbackStack = ""): Stack
     const kind = kindOf(type);
     const op = opOf(step);
     if (kind === undefined || op === undefined) continue;
-    const fields =
+    const changed =
       op === "delete" ? [] : changedFields(fieldsOf(kind, step.oldState), fieldsOf(kind, step.newState));
+    const identity = identityOf(kind, step);
+    const fields = base
+      ? withOrigins(changed, op, identity === undefined ? undefined : base.fieldsOf(kind, identity))
+      : changed;
     const generation = step.oldState?.outputs.generation as string | undefined;
     const reboot = kind === "device" ? rebootReason(fields, generation) : undefined;
-    // A new resource's identity (its address, MAC, login) is not a change to it; its settings are.
-    const risky = op === "create" ? fields.filter((f) => !IDENTITY_KEYS.has(f.key)) : fields;
-    changes.push({ kind, op, name, urn: step.urn, fields, risks: risksOf(risky), ...(reboot && { reboot }) });
+    // A new resource's identity (its address, MAC) is not a change to it; its settings are.
+    const risks = risksOfChange(kind, op, fields, reboot);
+    changes.push({ kind, op, name, urn: step.urn, fields, risks, ...(reboot && { reboot }) });
   }
   return {
     stack: stack || fallbackStack,
-    changes: pairRenames(changes, digest),
+    ...(base && { base: base.commit }),
+    changes: byDeviceThenKind(pairRenames(changes, digest, base), digest),
     configChanges,
     diagnostics: digest.diagnostics ?? [],
   };
 }
 
+const KIND_ORDER: ResourceKind[] = ["device", "reservation", "alias"];
+
+/**
+ * Each device's changes together: its own, then its reservation's; aliases (of several devices)
+ * after all devices, by name.
+ */
+function byDeviceThenKind(changes: ResourceChange[], digest: PreviewDigest): ResourceChange[] {
+  const deviceOf = new Map<string, unknown>();
+  for (const step of digest.steps) deviceOf.set(step.urn, (step.newState ?? step.oldState)?.inputs.device);
+  const sortKey = (change: ResourceChange): [number, string] => {
+    const device = change.kind === "reservation" ? deviceOf.get(change.urn) : change.name;
+    return change.kind === "alias" || typeof device !== "string" ? [1, change.name] : [0, device];
+  };
+  return [...changes].sort((a, b) => {
+    const [groupA, nameA] = sortKey(a);
+    const [groupB, nameB] = sortKey(b);
+    return (
+      groupA - groupB || nameA.localeCompare(nameB) || KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind)
+    );
+  });
+}
+
 /** A device deleted under one name and created under another with the same MAC was renamed. */
-function pairRenames(changes: ResourceChange[], digest: PreviewDigest): ResourceChange[] {
+function pairRenames(changes: ResourceChange[], digest: PreviewDigest, base?: BaseFields): ResourceChange[] {
   const macOf = new Map<string, unknown>();
   for (const step of digest.steps) macOf.set(step.urn, (step.newState ?? step.oldState)?.inputs.mac);
   const deletes = changes.filter((c) => c.kind === "device" && c.op === "delete");
@@ -177,10 +254,18 @@ function pairRenames(changes: ResourceChange[], digest: PreviewDigest): Resource
     paired.add(old);
     const oldStep = digest.steps.find((s) => s.urn === old.urn);
     const newStep = digest.steps.find((s) => s.urn === change.urn);
-    const fields = changedFields(
+    const changed = changedFields(
       fieldsOf("device", oldStep?.oldState),
       fieldsOf("device", newStep?.newState),
     );
+    const identity = newStep && identityOf("device", newStep);
+    const fields = base
+      ? withOrigins(
+          changed,
+          "renamed",
+          identity === undefined ? undefined : base.fieldsOf("device", identity),
+        )
+      : changed;
     const reboot = rebootReason(fields, oldStep?.oldState?.outputs.generation as string | undefined);
     result.push({
       kind: "device",
@@ -189,7 +274,7 @@ function pairRenames(changes: ResourceChange[], digest: PreviewDigest): Resource
       previousName: old.name,
       urn: change.urn,
       fields,
-      risks: risksOf(fields),
+      risks: risksOfChange("device", "renamed", fields, reboot),
       ...(reboot && { reboot }),
     });
   }

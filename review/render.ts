@@ -2,9 +2,11 @@
 import type { DeviceDiff, FleetDiff } from "./config-diff";
 import {
   type FieldChange,
+  type FieldOrigin,
   maskedValue,
   RISK_CLASSES,
   type RiskClass,
+  riskOf,
   showChange,
   showChangeCells,
   showValue,
@@ -17,9 +19,15 @@ export const GITHUB_COMMENT_LIMIT = 65_536;
 export const PREVIEW_COMMENT_MARKER = "<!-- shelly-fleet-preview -->";
 
 const RISK_LABELS: Record<RiskClass, string> = {
-  network: "network (WiFi, IP, address)",
-  auth: "auth",
+  reboot: "reboot",
+  connectivity: "connectivity (WiFi, IP, credentials)",
+  access: "access (login, admin password)",
   firmware: "firmware",
+};
+
+const ORIGIN_TEXT: Record<FieldOrigin, string> = {
+  drift: "drift: changed on the device; applying reverts it",
+  change: "change: set by this pull request",
 };
 
 function plural(count: number, one: string, many = `${one}s`): string {
@@ -138,6 +146,11 @@ const KIND_TITLES: Record<ResourceKind, string> = {
   reservation: "DHCP reservations",
   alias: "Aliases",
 };
+const KIND_NAMES: Record<ResourceKind, string> = {
+  device: "device",
+  reservation: "DHCP reservation",
+  alias: "alias",
+};
 
 function countsByOp(changes: ResourceChange[]): string {
   if (changes.length === 0) return "no changes";
@@ -156,21 +169,43 @@ function changeName(change: ResourceChange): string {
   return change.previousName ? `${change.previousName} → ${change.name}` : change.name;
 }
 
+/** How many fields are drift and how many the pull request's, against which commit. */
+function baseLine(preview: StackPreview): string {
+  if (preview.base === undefined) return "- **Drift or change:** not told apart (no base commit)";
+  const count = (origin: FieldOrigin) => {
+    const changes = preview.changes.filter((c) => c.fields.some((f) => f.origin === origin));
+    const fields = changes.reduce((n, c) => n + c.fields.filter((f) => f.origin === origin).length, 0);
+    return `${plural(fields, "field")} on ${plural(changes.length, "resource")}`;
+  };
+  return (
+    `- **Against base** ${code(preview.base.commit.slice(0, 12))} (${preview.base.label}): ` +
+    `drift ${count("drift")} (changed on the device; applying reverts it), change ${count("change")}`
+  );
+}
+
 /** The summary of one stack: always kept whole, whatever the length of the details. */
 function stackSummary(preview: StackPreview): string {
   const lines = [`#### Stack \`${preview.stack || "(unknown)"}\``, ""];
   for (const kind of Object.keys(KIND_TITLES) as ResourceKind[]) {
     lines.push(`- **${KIND_TITLES[kind]}:** ${countsByOp(preview.changes.filter((c) => c.kind === kind))}`);
   }
-  const reboots = preview.changes.filter((c) => c.reboot);
-  lines.push(
-    `- **Reboots expected:** ${reboots.length === 0 ? "none" : nameList(reboots.map((c) => `${c.name} (${c.reboot})`))}`,
+  lines.push(baseLine(preview));
+  // One line per risk and reason: what is at stake, then who.
+  const risks = new Map<string, { risk: RiskClass; reason: string; names: string[] }>();
+  for (const change of preview.changes) {
+    for (const { risk, reason } of change.risks) {
+      const entry = risks.get(`${risk}\n${reason}`) ?? { risk, reason, names: [] };
+      entry.names.push(changeName(change));
+      risks.set(`${risk}\n${reason}`, entry);
+    }
+  }
+  const byClass = [...risks.values()].sort(
+    (a, b) => RISK_CLASSES.indexOf(a.risk) - RISK_CLASSES.indexOf(b.risk),
   );
-  const risky = RISK_CLASSES.map((risk) => {
-    const names = preview.changes.filter((c) => c.risks.includes(risk)).map(changeName);
-    return names.length > 0 ? `${RISK_LABELS[risk]}: ${nameList(names)}` : undefined;
-  }).filter(Boolean);
-  lines.push(`- **Risk:** ${risky.length === 0 ? "none" : `:warning: ${risky.join("; ")}`}`);
+  lines.push(`- **Risk:** ${byClass.length === 0 ? "none" : ""}`.trimEnd());
+  for (const { risk, reason, names } of byClass) {
+    lines.push(`  - :warning: **${RISK_LABELS[risk]}:** ${nameList(names)} (${cell(reason)})`);
+  }
   if (preview.configChanges.length > 0) {
     const keys = preview.configChanges.map((f) => {
       const how = f.before === undefined ? "added" : f.after === undefined ? "removed" : "changed";
@@ -186,30 +221,45 @@ function stackSummary(preview: StackPreview): string {
   return lines.join("\n");
 }
 
-function fieldRows(fields: FieldChange[]): string[] {
-  return fields.map((field) => {
-    const [before, after] = showChangeCells(field.key, field.before, field.after);
-    return `| ${code(field.key)} | ${cell(before)} | ${cell(after)} |`;
-  });
+function riskCell(kind: ResourceKind, key: string): string {
+  const risk = riskOf(key, kind);
+  return risk ? cell(`${risk.risk}: ${risk.reason}`) : "";
 }
 
-/** One resource's details: a collapsible table of fields. */
+/** One resource's details: a collapsible table of fields, each with its origin and risk. */
 function changeDetails(change: ResourceChange): string {
-  const title = `${KIND_TITLES[change.kind].replace(/s$/, "").toLowerCase()} <b>${changeName(change)}</b>: ${change.op}`;
-  const lines = [
-    "<details>",
-    `<summary>${title}${change.fields.length ? ` (${plural(change.fields.length, "field")})` : ""}</summary>`,
-    "",
-  ];
+  const origins = change.fields.filter((f) => f.origin !== undefined).length;
+  const count = change.fields.length ? ` (${plural(change.fields.length, "field")})` : "";
+  const title = `${KIND_NAMES[change.kind]} <b>${changeName(change)}</b>: ${change.op}${count}`;
+  const lines = ["<details>", `<summary>${title}</summary>`, ""];
+  const what = (field: FieldChange) =>
+    origins > 0 ? ` ${field.origin ? ORIGIN_TEXT[field.origin] : ""} |` : "";
+  const whatHead = origins > 0 ? [" What |", " --- |"] : ["", ""];
   if (change.op === "delete") {
     lines.push("No longer managed; the device keeps its configuration.");
   } else if (change.fields.length === 0) {
     lines.push("No visible field changes: only secret values (masked) or the provider's version differ.");
   } else if (change.op === "create") {
-    lines.push("| Field | Value |", "| --- | --- |");
-    lines.push(...change.fields.map((f) => `| ${code(f.key)} | ${cell(showValue(f.key, f.after))} |`));
+    if (change.kind === "device") {
+      lines.push(
+        "The preview does not read a device before adopting it: these values overwrite whatever it has.",
+        "",
+      );
+    }
+    lines.push(`| Field | Value |${whatHead[0]} Risk |`, `| --- | --- |${whatHead[1]} --- |`);
+    for (const f of change.fields) {
+      lines.push(
+        `| ${code(f.key)} | ${cell(showValue(f.key, f.after))} |${what(f)} ${riskCell(change.kind, f.key)} |`,
+      );
+    }
   } else {
-    lines.push("| Field | Now | After |", "| --- | --- | --- |", ...fieldRows(change.fields));
+    lines.push(`| Field | Now | After |${whatHead[0]} Risk |`, `| --- | --- | --- |${whatHead[1]} --- |`);
+    for (const f of change.fields) {
+      const [before, after] = showChangeCells(f.key, f.before, f.after);
+      lines.push(
+        `| ${code(f.key)} | ${cell(before)} | ${cell(after)} |${what(f)} ${riskCell(change.kind, f.key)} |`,
+      );
+    }
   }
   lines.push("", "</details>");
   return lines.join("\n");
@@ -270,7 +320,8 @@ export function renderPreviewFieldSummary(preview: StackPreview): string {
     }
     lines.push(`  ${verbs[change.op] ?? change.op} ${change.kind} ${label}`);
     for (const field of change.fields) {
-      lines.push(`      ${field.key}: ${showChange(field.key, field.before, field.after)}`);
+      const origin = field.origin ? `    (${ORIGIN_TEXT[field.origin]})` : "";
+      lines.push(`      ${field.key}: ${showChange(field.key, field.before, field.after)}${origin}`);
     }
   }
   return `${lines.join("\n")}\n`;

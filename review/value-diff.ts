@@ -74,13 +74,22 @@ export function unchangedNote(diff: ValueDiff): string | undefined {
   return `(${diff.unchanged} ${diff.unit}${diff.unchanged === 1 ? "" : "s"} unchanged)`;
 }
 
-/** One line: `-"old" +"new" (3 items unchanged)`. */
+/** A list item as a reviewer reads it: a plain word or address without its JSON quotes. */
+function showItem(item: string, unit: ValueDiff["unit"]): string {
+  return unit === "item" && /^"[^\s",\\]+"$/.test(item) ? item.slice(1, -1) : item;
+}
+
+/** The added items, each `+item`, and the removed, each `−item`. */
+export function signedItems(diff: ValueDiff): { added: string[]; removed: string[] } {
+  return {
+    added: diff.added.map((item) => `+${showItem(item, diff.unit)}`),
+    removed: diff.removed.map((item) => `\u2212${showItem(item, diff.unit)}`),
+  };
+}
+
+/** One line, as a set difference: `+new, −old (3 items unchanged)`. */
 export function formatValueDiff(diff: ValueDiff): string {
-  return [
-    ...diff.removed.map((item) => `-${item}`),
-    ...diff.added.map((item) => `+${item}`),
-    unchangedNote(diff),
-  ]
-    .filter((part) => part !== undefined)
-    .join(" ");
+  const { added, removed } = signedItems(diff);
+  const note = unchangedNote(diff);
+  return [[...added, ...removed].join(", "), note].filter((part) => part).join(" ");
 }

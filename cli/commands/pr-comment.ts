@@ -2,24 +2,62 @@
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { UsageError } from "../../errors";
-import { analyzePreview, readPreviewFile } from "../../review/preview-changes";
+import type { Fleet } from "../../fleet";
+import { baseFields } from "../../review/base-fields";
+import { defaultBaseCommit, gitFleetSource, loadFleetAtCommit, resolveCommit } from "../../review/git-fleet";
+import { analyzePreview, type BaseCommit, readPreviewFile } from "../../review/preview-changes";
+import type { PreviewDigest } from "../../review/preview-json";
 import { GITHUB_COMMENT_LIMIT, renderPreviewComment } from "../../review/render";
 import { type Command, print } from "../command";
+import { defaultRoot } from "../fleet-options";
 
 const HELP = `Usage: shelly-fleet pr-comment --preview FILE [--preview FILE ...]
 
 Turn \`shelly-fleet preview --json\` (or \`pulumi preview --json\`) documents, one per stack,
 into a markdown pull-request comment: a summary per stack (devices, DHCP reservations and
-aliases to change; reboots expected; risk classes: network, auth, firmware; stack config
-changes), then each resource's field changes. Secrets show as [secret]. The comment fits
+aliases to change; drift and change counts; risks with their reasons: reboot, connectivity,
+access, firmware; stack config changes), then each resource's field changes, each marked drift
+(the device differs from the base commit's files; applying reverts it) or change (the pull
+request set it). Secrets show as [secret]. The comment fits
 GitHub's ${GITHUB_COMMENT_LIMIT.toLocaleString("en")}-character limit: the summaries are kept, details that do
 not fit are counted. Its first line is a marker the workflow uses to update the comment.
 
 Options:
   -p, --preview FILE   a preview document (repeatable: one per stack); a document without
                        changes names no stack, so its file name (less .json) is used
+  -b, --base REF       the commit drift is told from change against; default: the merge base
+                       of HEAD with the default branch (origin/HEAD, main or master); when
+                       there is none, fields are not marked
+  -r, --root DIR       the fleet's root in the repository; default: the project around the
+                       current directory
   -h, --help           show this help
 `;
+
+/** The base commit's fleet, or undefined (with a note on stderr) when no default base exists. */
+async function loadBase(
+  root: string,
+  ref: string | undefined,
+): Promise<{ commit: BaseCommit; fleet: Fleet } | undefined> {
+  let source: Awaited<ReturnType<typeof gitFleetSource>>;
+  let commit: BaseCommit;
+  try {
+    source = await gitFleetSource(root);
+    commit =
+      ref === undefined
+        ? await defaultBaseCommit(source.repoRoot)
+        : { commit: await resolveCommit(source.repoRoot, ref), label: `--base ${ref}` };
+  } catch (err) {
+    if (ref !== undefined) throw err;
+    process.stderr.write(`shelly-fleet: drift not told from change: ${(err as Error).message}\n`);
+    return undefined;
+  }
+  return { commit, fleet: await loadFleetAtCommit(source, commit.commit) };
+}
+
+/** The site a preview's stack deploys: its config says, else the stack is named after it. */
+function siteOf(digest: PreviewDigest, stack: string): string {
+  return digest.config?.["shelly-fleet:site"] ?? stack;
+}
 
 export const prCommentCommand: Command = {
   name: "pr-comment",
@@ -31,6 +69,8 @@ export const prCommentCommand: Command = {
       allowPositionals: true,
       options: {
         preview: { type: "string", short: "p", multiple: true, default: [] },
+        base: { type: "string", short: "b" },
+        root: { type: "string", short: "r" },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -41,9 +81,19 @@ export const prCommentCommand: Command = {
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     if (values.preview.length === 0) throw new UsageError("pr-comment needs --preview FILE");
     // A preview without changes names no stack: the file name does (`<stack>.json` in CI).
-    const previews = values.preview.map((file) =>
-      analyzePreview(readPreviewFile(file), path.basename(file, ".json")),
+    const digests = values.preview.map((file) => ({ file, digest: readPreviewFile(file) }));
+    const base = await loadBase(
+      values.root === undefined ? defaultRoot() : path.resolve(values.root),
+      values.base,
     );
+    const previews = digests.map(({ file, digest }) => {
+      const stack = analyzePreview(digest, path.basename(file, ".json")).stack;
+      return analyzePreview(
+        digest,
+        stack,
+        base && baseFields(base.fleet, siteOf(digest, stack), base.commit),
+      );
+    });
     print(renderPreviewComment(previews));
     return 0;
   },

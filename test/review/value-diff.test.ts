@@ -91,7 +91,7 @@ describe("in the preview summary and the pull-request comment", () => {
           { key: "network.aliases", before: ["iot", "lights", "garage"], after: ["iot", "garage", "porch"] },
           { key: "switch[0].name", before: "Porch", after: "Porch light" },
         ],
-        risks: ["network"],
+        risks: [],
       },
     ],
     configChanges: [],
