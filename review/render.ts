@@ -134,12 +134,13 @@ export function renderDiffJson(diff: FleetDiff, range: DiffRange): string {
 // ---------------------------------------------------------------------------------------------
 // The pull-request comment, from one preview per stack
 
+/** In the order the summary counts them. */
 const OP_WORDS: Record<ChangeOp, string> = {
-  create: "to create",
   update: "to update",
+  renamed: "renamed",
+  create: "to create",
   delete: "to delete",
   replace: "to replace",
-  renamed: "renamed",
 };
 const KIND_TITLES: Record<ResourceKind, string> = {
   device: "Devices",
@@ -156,7 +157,10 @@ function countsByOp(changes: ResourceChange[]): string {
   if (changes.length === 0) return "no changes";
   const counts = new Map<ChangeOp, number>();
   for (const change of changes) counts.set(change.op, (counts.get(change.op) ?? 0) + 1);
-  return [...counts].map(([op, count]) => `${count} ${OP_WORDS[op]}`).join(", ");
+  return (Object.keys(OP_WORDS) as ChangeOp[])
+    .filter((op) => counts.has(op))
+    .map((op) => `${counts.get(op)} ${OP_WORDS[op]}`)
+    .join(", ");
 }
 
 /** At most `max` names: a summary must stay short whatever the fleet's size. */

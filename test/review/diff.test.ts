@@ -159,7 +159,7 @@ describe("diff between commits", () => {
     expect(result.stdout).toContain(
       "diff v1..working tree: 1 device changed, 1 added, 1 removed, 1 renamed\n",
     );
-    expect(result.stdout).toContain("~ changed lab/porch (devices/lab/porch.toml)  [network]\n");
+    expect(result.stdout).toContain("~ changed lab/porch (devices/lab/porch.toml)  [connectivity]\n");
     expect(result.stdout).toContain('    address: "10.0.20.32" → "10.0.20.42"\n');
     expect(result.stdout).toContain('    switch[0].name: "Light" → (unset)    (devices/lab/porch.toml)\n');
     expect(result.stdout).toContain("    mqtt.password: (unset) → [secret]    (profiles/mqtt.toml)\n");

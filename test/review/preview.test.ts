@@ -1,6 +1,7 @@
 // The pull-request comment from real `preview --json` documents captured from the engine against
 // simulated devices (fixtures/, see capture-previews.ts), and the document builder itself.
 import * as fs from "node:fs";
+import * as os from "node:os";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { describe, expect, test } from "vitest";
 import { analyzePreview } from "../../review/preview-changes";
@@ -27,13 +28,15 @@ describe("pr-comment", () => {
     expect(comment).toContain("- **Devices:** 2 to update, 1 renamed, 1 to create, 1 to delete\n");
     expect(comment).toContain("- **DHCP reservations:** no changes\n");
     expect(comment).toContain(
-      "- **Reboots expected:** garage (Gen1 applies mqtt.enabled, mqtt.password, mqtt.server, mqtt.user after a reboot)\n",
+      "  - :warning: **reboot:** garage (Gen1 applies mqtt.enabled, mqtt.password, mqtt.server, mqtt.user after a reboot)\n",
     );
     expect(comment).toContain(
-      "- **Risk:** :warning: network (WiFi, IP, address): garage, porch, shed → tool-shed, cellar; auth: porch; firmware: porch\n",
+      "  - :warning: **connectivity (WiFi, IP, credentials):** cellar, garage, porch, shed → tool-shed (WiFi credentials: a wrong one takes the device offline)\n",
     );
+    expect(comment).toContain("  - :warning: **access (login, admin password):** porch (device login)\n");
+    expect(comment).toContain("  - :warning: **firmware:** porch (firmware version or update channel)\n");
     expect(comment).toContain("`shelly-fleet:secret.wifi-iot` added");
-    expect(comment).toContain('| `switch[0].name` | "Light" | "Porch light" |');
+    expect(comment).toContain('| `switch[0].name` | "Light" | "Porch light" |  |');
     expect(comment).toContain("<summary>device <b>shed → tool-shed</b>: renamed (4 fields)</summary>");
     expect(comment).toContain("<summary>device <b>attic</b>: delete</summary>");
     // The serialized provider is no field, and the default provider's step is the config line.
@@ -42,15 +45,18 @@ describe("pr-comment", () => {
 
   test("secrets show as [secret], never as references or values", () => {
     const comment = render("changes");
-    expect(comment).toContain("| `wifi.sta.password` | (unset) | [secret] |");
-    expect(comment).toContain("| `secretDigests` | [secret] |");
+    expect(comment).toContain(
+      "| `wifi.sta.password` | (unset) | [secret] | connectivity: WiFi credentials: a wrong one takes the device offline |",
+    );
+    // Internals are no changes: secret names and digests, the provider's version.
+    expect(comment).not.toMatch(/secretDigests|loginSecret|providerVersion/);
     expect(comment).not.toMatch(/wifi-iot"|mqtt-shelly"|capture-/);
   });
 
   test("drift: the live value against the files' value", () => {
     const comment = render("drift");
     expect(comment).toContain("- **Devices:** 1 to update\n");
-    expect(comment).toContain('| `switch[0].name` | "Changed by hand" | "Light" |');
+    expect(comment).toContain('| `switch[0].name` | "Changed by hand" | "Light" |  |');
   });
 
   test("no changes: the stack is named by the file", () => {
@@ -73,26 +79,34 @@ describe("pr-comment", () => {
     expect(comment.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
     expect(comment.length).toBeGreaterThan(GITHUB_COMMENT_LIMIT - 2_000);
     expect(comment).toContain("- **Devices:** 2002 to update, 1 renamed, 1 to create, 1 to delete\n");
-    expect(comment).toContain("- **Reboots expected:** garage");
+    expect(comment).toContain("  - :warning: **reboot:** garage (");
     expect(comment).toContain(
-      "network (WiFi, IP, address): garage, porch, shed → tool-shed, cellar, porch-0, ",
+      "  - :warning: **connectivity (WiFi, IP, credentials):** cellar, garage, porch, porch-0, porch-1, ",
     );
-    expect(comment).toContain(", porch-5 and 1994 more; auth: porch, porch-0");
+    expect(comment).toContain(
+      "  - :warning: **access (login, admin password):** porch, porch-0, porch-1, porch-10, porch-100, ",
+    );
+    expect(comment).toMatch(/ and 1992 more \(device login\)\n/);
     const shown = comment.match(/<details>/g)?.length ?? 0;
     expect(comment).toContain(`_${2_005 - shown} more changes not shown (GitHub's comment limit)`);
     // Whole sections only.
     expect(comment.match(/<\/details>/g)?.length).toBe(shown);
   });
 
-  test("the CLI: one comment for several stacks", async () => {
+  test("the CLI: one comment for several stacks; outside git, no base", async () => {
     const result = await runCli([
       "pr-comment",
       "--preview",
       fixturePath("drift"),
       "-p",
       fixturePath("no-changes"),
+      "--root",
+      os.tmpdir(),
     ]);
-    expect(result.stderr).toBe("");
+    expect(result.stderr).toBe(
+      `shelly-fleet: drift not told from change: ${os.tmpdir()} is not inside a git repository\n`,
+    );
+    expect(result.stdout).toContain("- **Drift or change:** not told apart (no base commit)\n");
     expect(result.code).toBe(0);
     expect(result.stdout.match(/#### Stack /g)).toHaveLength(2);
   });

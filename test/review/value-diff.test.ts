@@ -53,9 +53,13 @@ describe("diffValues", () => {
 
   test("formatted on one line, with the unchanged count", () => {
     expect(formatValueDiff({ removed: ['"a"'], added: ['"b"', '"c"'], unchanged: 1, unit: "item" })).toBe(
-      '-"a" +"b" +"c" (1 item unchanged)',
+      "+b, +c, \u2212a (1 item unchanged)",
     );
     expect(formatValueDiff({ removed: [], added: ['"x"'], unchanged: 0, unit: "line" })).toBe('+"x"');
+    // Only plain words lose their quotes; lines of text keep them.
+    expect(formatValueDiff({ removed: ['"a b"'], added: ['"10.0.30.16"'], unchanged: 0, unit: "item" })).toBe(
+      '+10.0.30.16, \u2212"a b"',
+    );
   });
 });
 
@@ -63,12 +67,12 @@ describe("showChange and showChangeCells", () => {
   test("a list with items in common shows only what changed", () => {
     const before = ["iot", "lights", "garage"];
     const after = ["iot", "lights", "garage", "porch"];
-    expect(showChange("network.aliases", before, after)).toBe('+"porch" (3 items unchanged)');
-    expect(showChangeCells("network.aliases", before, after)).toEqual(["", '+"porch" (3 items unchanged)']);
+    expect(showChange("network.aliases", before, after)).toBe("+porch (3 items unchanged)");
+    expect(showChangeCells("network.aliases", before, after)).toEqual(["", "+porch (3 items unchanged)"]);
   });
 
-  test("a list with nothing in common, and single values, stay two whole values", () => {
-    expect(showChange("profiles", ["a"], ["b"])).toBe('["a"] → ["b"]');
+  test("a list with nothing in common is a set difference too; single values stay two values", () => {
+    expect(showChange("profiles", ["a"], ["b"])).toBe("+b, \u2212a");
     expect(showChange("switch[0].name", "Old", "New")).toBe('"Old" → "New"');
     expect(showChangeCells("switch[0].name", undefined, "New")).toEqual(["(unset)", '"New"']);
   });
@@ -100,13 +104,13 @@ describe("in the preview summary and the pull-request comment", () => {
 
   test("the text summary shows the list's change on one line", () => {
     expect(renderPreviewFieldSummary(preview)).toContain(
-      '      network.aliases: -"lights" +"porch" (2 items unchanged)\n      switch[0].name: "Porch" → "Porch light"\n',
+      '      network.aliases: +porch, \u2212lights (2 items unchanged)\n      switch[0].name: "Porch" → "Porch light"\n',
     );
   });
 
   test("the comment's table shows the removed items under Now and the added under After", () => {
     expect(renderPreviewComment([preview])).toContain(
-      '| `network.aliases` | -"lights" | +"porch" (2 items unchanged) |',
+      "| `network.aliases` | \u2212lights | +porch (2 items unchanged) |  |",
     );
   });
 });
