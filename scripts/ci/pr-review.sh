@@ -26,5 +26,5 @@ if [ "${#previews[@]}" -eq 0 ]; then
   echo "pr-review: no site has a stack (stacks/Pulumi.<site>.yaml)" >&2
   exit 1
 fi
-$cli pr-comment "${previews[@]}" >"$out/comment.md"
+$cli pr-comment --base "$base" "${previews[@]}" >"$out/comment.md"
 exit "${status:-0}"
