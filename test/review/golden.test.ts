@@ -12,16 +12,19 @@ import { loadFixture } from "./support";
 
 const drift = loadFixture("drift");
 const porchStep = drift.steps[0] as PreviewStep;
-const porchInputs = porchStep.newState?.inputs as Record<string, unknown>;
+const { oldState: porchOld, newState: porchNew } = porchStep;
+if (porchOld === undefined || porchNew === undefined)
+  throw new Error("the drift fixture has no porch update");
+const porchInputs = porchNew.inputs;
 const porchDesired = porchInputs.desired as DeviceConfig;
 
 /** The porch step with the live (old) and files' (new) desired configs replaced. */
 function porch(live: DeviceConfig, files: DeviceConfig, op = "update"): PreviewStep {
-  const state = (desired: DeviceConfig) => ({ ...porchStep.newState!, inputs: { ...porchInputs, desired } });
+  const state = (desired: DeviceConfig) => ({ ...porchNew, inputs: { ...porchInputs, desired } });
   return {
     ...porchStep,
     op,
-    ...(op === "create" ? { oldState: undefined } : { oldState: { ...porchStep.oldState!, ...state(live) } }),
+    ...(op === "create" ? { oldState: undefined } : { oldState: { ...porchOld, ...state(live) } }),
     newState: state(files),
   };
 }
