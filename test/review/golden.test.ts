@@ -12,9 +12,12 @@ import { loadFixture } from "./support";
 
 const drift = loadFixture("drift");
 const porchStep = drift.steps[0] as PreviewStep;
-const { oldState: porchOld, newState: porchNew } = porchStep;
-if (porchOld === undefined || porchNew === undefined)
-  throw new Error("the drift fixture has no porch update");
+function present<T>(value: T | undefined): T {
+  if (value === undefined) throw new Error("the drift fixture has no porch update");
+  return value;
+}
+const porchOld = present(porchStep.oldState);
+const porchNew = present(porchStep.newState);
 const porchInputs = porchNew.inputs;
 const porchDesired = porchInputs.desired as DeviceConfig;
 
