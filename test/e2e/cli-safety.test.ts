@@ -108,17 +108,18 @@ describe("engine command guards", () => {
     expect(preview.stdout).toMatch(/device\.name: "Garage" → "Renamed"/);
     expect(preview.stdout).not.toContain("s3cret-value");
     expect(await fs.readFile(stackFile())).toEqual(before);
-    // A failing preview too.
+    // A failing preview too (drift under --expect-no-changes fails it).
     const failed = await cli(
       "preview",
       "--stack",
       "site",
+      "--expect-no-changes",
       "-c",
-      "root=/nonexistent",
+      `root=${renamed}`,
       "--secret",
       "secret.x=y",
     );
-    expect(failed.code).not.toBe(0);
+    expect(failed.code).toBe(7);
     expect(await fs.readFile(stackFile())).toEqual(before);
     // And the saved config is unchanged: the next preview is clean.
     expect((await cli("preview", "--stack", "site", "--expect-no-changes")).code).toBe(0);
@@ -133,11 +134,18 @@ describe("engine command guards", () => {
     // `script` gives the command a pseudo-terminal for stdin and stdout.
     const child = spawn("script", ["-qec", quoted, "/dev/null"], { env: { ...process.env, ...project.env } });
     let output = "";
+    let answered = false;
     child.stdout.on("data", (chunk: Buffer) => {
       output += chunk.toString();
-      if (/Apply these changes\? \[y\/N\] $/.test(output)) child.stdin.write("\n");
+      // Enter alone: the default answer. (Cursor moves may follow the prompt on a terminal.)
+      if (!answered && /Apply these changes\? \[y\/N\] /.test(output)) {
+        answered = true;
+        child.stdin.write("\r");
+      }
     });
+    const stuck = setTimeout(() => child.kill("SIGKILL"), 120_000);
     const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    clearTimeout(stuck);
     expect(output).toMatch(/device\.name: "Garage" → "Garage 2"[\s\S]*Apply these changes\? \[y\/N\]/);
     expect(output).toMatch(/up declined: nothing was applied/);
     expect(code).toBe(1);
