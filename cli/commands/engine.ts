@@ -149,8 +149,8 @@ export const engineCommands: Command[] = [
 As \`pulumi up\`: the preview first, with its field list; on a terminal, the question "Apply these
 changes?" (default no); without a terminal and without --yes, one line and exit 2, nothing run.
 Nothing to change: it says so and exits 0 without asking. The apply plans again from the devices
-as they are then (the engine's saved plans do not hold with this project's always-refresh), so a
-device changed in between is applied as its file says.
+as they are then (it does not replay the preview's plan), so a device changed in between is
+applied as its file says.
 
 Every device that answers is applied; one that cannot be reached or fails is reported and
 skipped (exit ${EXIT_DEVICES_NEED_ATTENTION}), and the next up picks it up.\n`,
