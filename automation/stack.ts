@@ -1,8 +1,12 @@
 // Drives the real Pulumi engine through the Automation API with the program as an inline
 // function. The engine then talks to this process over `--client`, so no nodejs language host
 // binary is needed (see README, "Development"): the same program also runs under `pulumi`.
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
-import type { PulumiFn, Stack } from "@pulumi/pulumi/automation";
+import { promisify } from "node:util";
+import type { LocalWorkspace, PulumiFn, Stack } from "@pulumi/pulumi/automation";
 import { UsageError } from "../errors";
 
 export const PROJECT_NAME = "shelly-fleet";
@@ -15,10 +19,15 @@ export interface StackOptions {
   projectDir: string;
   stackName: string;
   program: PulumiFn;
-  /** Stack config to set before running, as `key: value` (namespaced keys, e.g. `shelly-fleet:site`). */
-  config?: Record<string, string>;
+  /** Create the stack when it does not exist; without this, an unknown name is a usage error. */
+  create?: boolean;
+}
+
+/** Stack config given on the command line, as `key: value` (namespaced keys, e.g. `shelly-fleet:site`). */
+export interface CommandLineConfig {
+  config: Record<string, string>;
   /** The same, stored as secrets (encrypted in the stack file, secret in state). */
-  secrets?: Record<string, string>;
+  secrets: Record<string, string>;
 }
 
 /**
@@ -45,9 +54,8 @@ export function loadProgram(): PulumiFn {
 export async function openStack(options: StackOptions): Promise<Stack> {
   // Loaded on first use: the Automation API takes a second to load, which commands such as
   // validate (a pre-commit hook) should not pay.
-  const { LocalWorkspace, PulumiCommand } =
-    require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
-  const pulumiCommand = await PulumiCommand.get().catch((err: unknown) => {
+  const automation = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
+  const pulumiCommand = await automation.PulumiCommand.get().catch((err: unknown) => {
     const detail = describeEngineFailure(err)?.message ?? (err as Error).message;
     throw new UsageError(
       /ENOENT/.test(detail)
@@ -56,17 +64,82 @@ export async function openStack(options: StackOptions): Promise<Stack> {
       1,
     );
   });
-  const stack = await LocalWorkspace.createOrSelectStack(
-    { projectName: PROJECT_NAME, stackName: options.stackName, program: options.program },
-    { workDir: options.projectDir, pulumiCommand, envVars: engineEnvironment() },
-  );
-  for (const [key, value] of Object.entries(options.config ?? {})) {
-    await stack.setConfig(key, { value });
+  const args = { projectName: PROJECT_NAME, stackName: options.stackName, program: options.program };
+  const workspaceOptions = { workDir: options.projectDir, pulumiCommand, envVars: engineEnvironment() };
+  if (options.create) return automation.LocalWorkspace.createOrSelectStack(args, workspaceOptions);
+  try {
+    return await automation.LocalWorkspace.selectStack(args, workspaceOptions);
+  } catch (err) {
+    if (!(err instanceof automation.StackNotFoundError)) throw err;
+    // A misspelt --stack must not become a new, empty stack (whose up would adopt nothing).
+    const workspace = await automation.LocalWorkspace.create({
+      ...workspaceOptions,
+      program: options.program,
+    });
+    const names = (await workspace.listStacks()).map((stack) => stack.name);
+    throw new UsageError(
+      `no stack "${options.stackName}" in this project (${names.length > 0 ? `existing: ${names.join(", ")}` : "none exists yet"}); pass --create to create it`,
+    );
   }
-  for (const [key, value] of Object.entries(options.secrets ?? {})) {
+}
+
+/** Saves command-line config into the stack's config file (stacks/Pulumi.<stack>.yaml). */
+export async function saveConfig(stack: Stack, values: CommandLineConfig): Promise<void> {
+  for (const [key, value] of Object.entries(values.config)) await stack.setConfig(key, { value });
+  for (const [key, value] of Object.entries(values.secrets)) {
     await stack.setConfig(key, { value, secret: true });
   }
-  return stack;
+}
+
+/**
+ * Runs `run` with the stack's config plus command-line values, leaving the committed stack file
+ * untouched: the values go into a private copy of it, which the engine reads instead
+ * (`--config-file`). A run killed halfway leaves at most that copy behind, never an edited file.
+ */
+export async function withCommandLineConfig<T>(
+  stack: Stack,
+  values: CommandLineConfig,
+  run: (configFile: string | undefined) => Promise<T>,
+): Promise<T> {
+  const entries = [
+    ...Object.entries(values.config).map(([key, value]) => ({ key, value, secret: false })),
+    ...Object.entries(values.secrets).map(([key, value]) => ({ key, value, secret: true })),
+  ];
+  if (entries.length === 0) return run(undefined);
+  const workspace = stack.workspace as LocalWorkspace;
+  const committed = await stackConfigFile(workspace, stack.name);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shelly-fleet-config-"));
+  const copy = path.join(dir, path.basename(committed));
+  try {
+    // The copy keeps the stack's encryption salt, so secrets set into it decrypt as usual.
+    if (fs.existsSync(committed)) fs.copyFileSync(committed, copy);
+    const args = ["config", "set-all", "--stack", stack.name, "--config-file", copy, "--non-interactive"];
+    for (const { key, value, secret } of entries)
+      args.push(secret ? "--secret" : "--plaintext", `${key}=${value}`);
+    try {
+      await promisify(execFile)(workspace.pulumiCommand.command, args, {
+        cwd: workspace.workDir,
+        env: { ...process.env, ...workspace.envVars },
+      });
+    } catch (err) {
+      const stderr = (err as { stderr?: string }).stderr?.trim().replace(/^error: /, "");
+      throw new UsageError(
+        `could not use the --config/--secret values: ${stderr || (err as Error).message}`,
+        1,
+      );
+    }
+    return await run(copy);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** stacks/Pulumi.<stack>.yaml, or wherever the project's `stackConfigDir` puts it. */
+async function stackConfigFile(workspace: LocalWorkspace, stackName: string): Promise<string> {
+  // stackConfigDir is in Pulumi.yaml but not in the SDK's typings; `config` is its old name.
+  const settings = (await workspace.projectSettings()) as { stackConfigDir?: string; config?: string };
+  const dir = settings.stackConfigDir ?? settings.config ?? "";
+  return path.join(workspace.workDir, dir, `Pulumi.${stackName.split("/").pop()}.yaml`);
 }
 
 /** The exit code and the engine's own error text, for a failed engine command. */

@@ -56,6 +56,7 @@ async function main(): Promise<void> {
     projectDir: values.dir as string,
     stackName: values.stack as string,
     program,
+    create: true,
   });
   const parallel = values.parallel ? Number(values.parallel) : undefined;
   if (positionals[0] === "up") await stack.up({ parallel });

@@ -1,6 +1,7 @@
 // The engine runs that end with a summary per device and field: shared by the engine commands
 // and the demo, which must not import each other (one module per command in cli/commands/).
-import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
+import type { EngineEvent, OpType, PreviewOptions, Stack } from "@pulumi/pulumi/automation";
+import { UsageError } from "../errors";
 import { countOutcomes, DeviceOutcomeCollector, renderOutcomes } from "../review/device-outcomes";
 import { analyzePreview } from "../review/preview-changes";
 import { PreviewDigestBuilder } from "../review/preview-json";
@@ -22,26 +23,61 @@ export async function previewWithFieldSummary(
   stack: Stack,
   expectNoChanges: boolean,
   parallel?: number,
+  configFile?: string,
 ): Promise<number | undefined> {
+  const { devices } = await showPreview(stack, { expectNoChanges, parallel, configFile });
+  // Nothing to change among the devices that answered, but some could not be checked.
+  return expectNoChanges && needAttention(devices) ? EXIT_DEVICES_NEED_ATTENTION : undefined;
+}
+
+/** The preview with its field summary, printed; whether it plans any change. */
+async function showPreview(
+  stack: Stack,
+  options: PreviewOptions,
+): Promise<{ changes: boolean; devices: DeviceOutcomeCollector }> {
   const digest = new PreviewDigestBuilder();
   const devices = new DeviceOutcomeCollector();
   const onEvent = (event: EngineEvent) => {
     digest.onEvent(event);
     devices.onEvent(event);
   };
+  let changeSummary: Partial<Record<OpType, number>> = {};
   try {
-    await stack.preview({ onOutput: print, expectNoChanges, parallel, onEvent });
+    ({ changeSummary } = await stack.preview({ ...options, onOutput: print, onEvent }));
   } finally {
     print(renderPreviewFieldSummary(analyzePreview(digest.digest(), stack.name)));
     print(renderOutcomes(devices.outcomes(), "preview"));
   }
-  // Nothing to change among the devices that answered, but some could not be checked.
-  return expectNoChanges && needAttention(devices) ? EXIT_DEVICES_NEED_ATTENTION : undefined;
+  const unchanged: string[] = ["same", "read", "refresh"];
+  const changes = Object.entries(changeSummary).some(([op, count]) => !unchanged.includes(op) && count > 0);
+  return { changes, devices };
 }
 
 function needAttention(devices: DeviceOutcomeCollector): boolean {
   const counts = countOutcomes(devices.outcomes());
   return counts.unreachable + counts.failed > 0;
+}
+
+/**
+ * `up` as `pulumi up` runs it: the preview with its field summary first, then, when there is
+ * something to change, the question (unless `confirm` is undefined: --yes), then the apply.
+ */
+export async function previewThenUp(
+  stack: Stack,
+  parallel: number | undefined,
+  confirm: (() => Promise<boolean>) | undefined,
+): Promise<number | undefined> {
+  const { changes, devices } = await showPreview(stack, { parallel });
+  if (!changes) {
+    if (!needAttention(devices)) {
+      print("\nNothing to change: every device matches its file.\n");
+      return undefined;
+    }
+    print("\nNothing to change on the devices that answered; the ones listed above were not checked.\n");
+    return EXIT_DEVICES_NEED_ATTENTION;
+  }
+  if (confirm && !(await confirm())) throw new UsageError("up declined: nothing was applied", 1);
+  return upWithSummary(stack, parallel);
 }
 
 /**

@@ -69,7 +69,13 @@ export const demoCommand: Command = {
     }
     const captures = capturesByModel();
     const devices: SimDevice[] = [];
-    const stack = await openStack({ projectDir: PACKAGE_ROOT, stackName: site, program: loadProgram() });
+    // The demo's stack is made on its first run, as a tutorial's `pulumi stack init` would.
+    const stack = await openStack({
+      projectDir: PACKAGE_ROOT,
+      stackName: site,
+      program: loadProgram(),
+      create: true,
+    });
     // The simulated devices take the site's login password, as real ones would have it.
     const loginSecret = fleet.sites[0]?.credentials?.device_password?.secret;
     const password = loginSecret

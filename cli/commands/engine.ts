@@ -2,18 +2,29 @@
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { loadProgram, openStack, PACKAGE_ROOT } from "../../automation/stack";
+import {
+  type CommandLineConfig,
+  loadProgram,
+  openStack,
+  PACKAGE_ROOT,
+  saveConfig,
+  withCommandLineConfig,
+} from "../../automation/stack";
 import { UsageError } from "../../errors";
 import { PreviewDigestBuilder } from "../../review/preview-json";
 import { type Command, print } from "../command";
-import { EXIT_DEVICES_NEED_ATTENTION, previewWithFieldSummary, upWithSummary } from "../engine-runs";
+import { askYesNo, canAsk } from "../confirm";
+import { EXIT_DEVICES_NEED_ATTENTION, previewThenUp, previewWithFieldSummary } from "../engine-runs";
 
 const OPTIONS_HELP = `Options:
-  -s, --stack NAME          the stack (one per site); default: demo
+  -s, --stack NAME          the stack (one per site); default: demo. A stack that does not
+                            exist is refused, with the names of those that do
+      --create              create the stack when it does not exist
   -C, --dir DIR             the Pulumi project directory; default: this package
-  -c, --config KEY=VALUE    set a stack config value before running (repeatable; a key
-                            without a namespace gets "shelly-fleet:")
-      --secret KEY=VALUE    the same, stored encrypted (device passwords, WiFi keys)
+  -c, --config KEY=VALUE    a stack config value (repeatable; a key without a namespace gets
+                            "shelly-fleet:"). preview uses it for that run only; up, refresh
+                            and destroy save it in stacks/Pulumi.<stack>.yaml
+      --secret KEY=VALUE    the same, encrypted (device passwords, WiFi keys)
   -p, --parallel N          device operations in flight at once (the engine's default: 4 per CPU)
   -h, --help                show this help`;
 
@@ -28,10 +39,17 @@ function parseConfig(pairs: string[], option = "--config"): Record<string, strin
   return config;
 }
 
-type EngineAct = (
-  stack: Stack,
-  flags: { expectNoChanges: boolean; json: boolean; parallel?: number },
-) => Promise<number | undefined>;
+interface EngineFlags {
+  expectNoChanges: boolean;
+  json: boolean;
+  parallel?: number;
+  /** up: asks before applying; undefined with --yes. */
+  confirm?: () => Promise<boolean>;
+  /** preview: the stack config with the command line's values, in place of the committed file. */
+  configFile?: string;
+}
+
+type EngineAct = (stack: Stack, flags: EngineFlags) => Promise<number | undefined>;
 
 function engineCommand(name: string, summary: string, extraHelp: string, act: EngineAct): Command {
   const help = `Usage: shelly-fleet ${name} [options]\n\n${summary}.\n\n${OPTIONS_HELP}\n${extraHelp}`;
@@ -45,6 +63,8 @@ function engineCommand(name: string, summary: string, extraHelp: string, act: En
         allowPositionals: true,
         options: {
           stack: { type: "string", short: "s", default: "demo" },
+          create: { type: "boolean", default: false },
+          yes: { type: "boolean", short: "y", default: false },
           dir: { type: "string", short: "C" },
           config: { type: "string", short: "c", multiple: true, default: [] },
           secret: { type: "string", multiple: true, default: [] },
@@ -63,20 +83,40 @@ function engineCommand(name: string, summary: string, extraHelp: string, act: En
         throw new UsageError("--expect-no-changes applies to preview only");
       }
       if (values.json && name !== "preview") throw new UsageError("--json applies to preview only");
-      const stack = await openStack({
-        projectDir: path.resolve(values.dir ?? PACKAGE_ROOT),
-        stackName: values.stack,
-        program: loadProgram(),
-        config: parseConfig(values.config),
-        secrets: parseConfig(values.secret, "--secret"),
-      });
+      if (values.yes && name !== "up") throw new UsageError("--yes applies to up only");
+      // As `pulumi up`: never apply unseen when nobody can be asked. Checked first: nothing runs.
+      if (name === "up" && !values.yes && !canAsk()) {
+        throw new UsageError("up asks before applying, but this is not a terminal: pass --yes to apply");
+      }
       const parallel = values.parallel === undefined ? undefined : Number(values.parallel);
       if (parallel !== undefined && !(Number.isInteger(parallel) && parallel > 0)) {
         throw new UsageError(`--parallel expects a positive whole number, got "${values.parallel}"`);
       }
-      return (
-        (await act(stack, { expectNoChanges: values["expect-no-changes"], json: values.json, parallel })) ?? 0
-      );
+      const commandLine: CommandLineConfig = {
+        config: parseConfig(values.config),
+        secrets: parseConfig(values.secret, "--secret"),
+      };
+      const stack = await openStack({
+        projectDir: path.resolve(values.dir ?? PACKAGE_ROOT),
+        stackName: values.stack,
+        program: loadProgram(),
+        create: values.create,
+      });
+      const flags: EngineFlags = {
+        expectNoChanges: values["expect-no-changes"],
+        json: values.json,
+        parallel,
+        confirm: values.yes ? undefined : () => askYesNo("Apply these changes?"),
+      };
+      // A dry run changes nothing, the committed stack file included.
+      if (name === "preview") {
+        const code = await withCommandLineConfig(stack, commandLine, (configFile) =>
+          act(stack, { ...flags, configFile }),
+        );
+        return code ?? 0;
+      }
+      await saveConfig(stack, commandLine);
+      return (await act(stack, flags)) ?? 0;
     },
   };
 }
@@ -88,13 +128,13 @@ export const engineCommands: Command[] = [
     "      --expect-no-changes   exit 7 if there is anything to change; exit 8 if nothing is,\n" +
       "                            but some devices could not be checked (unreachable)\n" +
       "      --json                print `pulumi preview --json`'s document instead of the text\n",
-    async (stack, { expectNoChanges, json, parallel }) => {
-      if (!json) return previewWithFieldSummary(stack, expectNoChanges, parallel);
+    async (stack, { expectNoChanges, json, parallel, configFile }) => {
+      if (!json) return previewWithFieldSummary(stack, expectNoChanges, parallel, configFile);
       // The document is printed even when the preview fails (drift under --expect-no-changes,
       // an engine error): its steps and diagnostics say why.
       const digest = new PreviewDigestBuilder();
       try {
-        await stack.preview({ expectNoChanges, parallel, onEvent: digest.onEvent });
+        await stack.preview({ expectNoChanges, parallel, configFile, onEvent: digest.onEvent });
       } finally {
         print(`${JSON.stringify(digest.digest(), null, 2)}\n`);
       }
@@ -103,10 +143,18 @@ export const engineCommands: Command[] = [
   ),
   engineCommand(
     "up",
-    "Apply the changes",
-    `\nEvery device that answers is applied; one that cannot be reached or fails is reported and
+    "Show the changes, ask, then apply them",
+    `  -y, --yes                 apply without asking (required when stdin or stdout is not a terminal)
+
+As \`pulumi up\`: the preview first, with its field list; on a terminal, the question "Apply these
+changes?" (default no); without a terminal and without --yes, one line and exit 2, nothing run.
+Nothing to change: it says so and exits 0 without asking. The apply plans again from the devices
+as they are then (it does not replay the preview's plan), so a device changed in between is
+applied as its file says.
+
+Every device that answers is applied; one that cannot be reached or fails is reported and
 skipped (exit ${EXIT_DEVICES_NEED_ATTENTION}), and the next up picks it up.\n`,
-    async (stack, { parallel }) => upWithSummary(stack, parallel),
+    async (stack, { parallel, confirm }) => previewThenUp(stack, parallel, confirm),
   ),
   engineCommand("refresh", "Read the live state into the stack's state", "", async (stack, { parallel }) => {
     await stack.refresh({ onOutput: print, parallel });

@@ -12,7 +12,7 @@ checked=()
 failed=0
 for site in $(scripts/ci/sites.sh .); do
   code=0
-  $cli preview --stack "$site" --json --expect-no-changes >"$out/$site.json" || code=$?
+  $cli preview --create --stack "$site" --json --expect-no-changes >"$out/$site.json" || code=$?
   case "$code" in
     0) echo "drift-check: $site: no drift" ;;
     7) echo "drift-check: $site: drift" ;;

@@ -16,7 +16,7 @@ $cli diff "$base" HEAD --format markdown >"$out/diff.md"
 previews=()
 for site in $(scripts/ci/sites.sh .); do
   # The document is written even when the preview fails; its diagnostics say why.
-  if ! $cli preview --stack "$site" --json >"$out/previews/$site.json"; then
+  if ! $cli preview --create --stack "$site" --json >"$out/previews/$site.json"; then
     echo "pr-review: the preview of $site failed; see its diagnostics in the comment" >&2
     status=1
   fi

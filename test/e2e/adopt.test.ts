@@ -68,6 +68,8 @@ describe("adopt round trip on every shipped model", () => {
     for (const device of devices.values()) device.log.clear();
     const up = await cli(
       "up",
+      "--yes",
+      "--create",
       "-c",
       `root=${fleetRoot}`,
       "-c",

@@ -71,6 +71,8 @@ describe("fleet: the real engine against simulated devices", () => {
   test("up adopts and configures every device", async () => {
     const up = await cli(
       "up",
+      "--yes",
+      "--create",
       "-c",
       `root=${fleetRoot}`,
       "-c",
@@ -118,7 +120,7 @@ describe("fleet: the real engine against simulated devices", () => {
 
   test("up repairs it with exactly one write", async () => {
     clearLogs();
-    const up = await cli("up");
+    const up = await cli("up", "--yes");
     expect(up.code).toBe(0);
     expect(up.stdout).toMatch(/~ 1 updated/);
     expect(writes(porch)).toBe(1);
@@ -158,7 +160,7 @@ describe("fleet: the real engine against simulated devices", () => {
 
   test("up after destroy (state gone, devices configured) creates no second schedule", async () => {
     clearLogs();
-    const up = await cli("up", "--secret", `secret.device-admin=${PORCH_PASSWORD}`);
+    const up = await cli("up", "--yes", "--secret", `secret.device-admin=${PORCH_PASSWORD}`);
     expect(up.code, up.stdout + up.stderr).toBe(0);
     expect(porch.log.entries().filter((e) => e.rpc === "Schedule.Create")).toEqual([]);
     expect(await porchSchedules()).toHaveLength(1);
@@ -175,7 +177,7 @@ describe("fleet: the real engine against simulated devices", () => {
     const drift = await cli("preview", "--expect-no-changes");
     expect(drift.code).not.toBe(0);
     expect(drift.stdout).toMatch(/copy, id \d+/);
-    const up = await cli("up");
+    const up = await cli("up", "--yes");
     expect(up.code, up.stdout + up.stderr).toBe(0);
     expect(await porchSchedules()).toHaveLength(1);
     expect((await cli("preview", "--expect-no-changes")).code).toBe(0);

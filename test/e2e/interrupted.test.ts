@@ -50,7 +50,7 @@ async function setUp(label: string) {
 
 /** `shelly-fleet up` of the lab site in a process group of its own, as a terminal starts it. */
 function spawnUp(project: { dir: string; env: NodeJS.ProcessEnv }) {
-  const args = ["up", "--stack", "lab", "--dir", project.dir];
+  const args = ["up", "--yes", "--create", "--stack", "lab", "--dir", project.dir];
   args.push("-c", `root=${path.join(project.dir, "fleet")}`, "-c", "site=lab");
   return spawn(process.execPath, [path.join(REPO_ROOT, "bin", "shelly-fleet"), ...args], {
     env: { ...process.env, ...project.env },
@@ -80,7 +80,7 @@ describe("a fault on one device during up", () => {
       if (writes === 2) bravo.faults.clear();
     };
 
-    const up = await cli("up");
+    const up = await cli("up", "--yes", "--create");
     expect(up.code).not.toBe(0);
     expect(up.stdout).toMatch(
       /Device bravo \*\*creating failed\*\* error: bravo: \S+ \S+ failed: .*rolled back 1 write\(s\)/,
@@ -90,7 +90,7 @@ describe("a fault on one device during up", () => {
     expect(await live(bravo)).toEqual(before);
     expect((await live(devices.alpha as SimDevice)).get("switch[0].name")).toBe("alpha output");
 
-    const again = await cli("up");
+    const again = await cli("up", "--yes");
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/\+ 1 created/);
     expect((await live(bravo)).get("switch[0].name")).toBe("bravo output");
@@ -142,7 +142,7 @@ describe("an up killed with SIGKILL halfway", () => {
     expect(entries.some((e) => e.phase === "writing")).toBe(true);
 
     for (const device of Object.values(devices)) device.faults.clear();
-    const locked = await cli("up");
+    const locked = await cli("up", "--yes");
     expect(locked.code).not.toBe(0);
     expect(locked.stderr).toMatch(/currently locked[\s\S]*run `shelly-fleet recover`/);
     const recover = await runCli(["recover", "--stack", "lab", "--dir", project.dir], project.env);
@@ -150,7 +150,7 @@ describe("an up killed with SIGKILL halfway", () => {
     expect(recover.stdout).toMatch(
       /the killed run left these writes unfinished \(journal .*lab\.jsonl\):\n {2}(alpha|bravo|charlie): writing /,
     );
-    const up = await cli("up");
+    const up = await cli("up", "--yes");
     expect(up.stderr).toBe("");
     expect(up.code).toBe(0);
     for (const [name, device] of Object.entries(devices)) {
@@ -164,7 +164,7 @@ describe("an up killed with SIGKILL halfway", () => {
 describe("a state save cut short (a full disk) after the devices were written", () => {
   test("preview says to recover; recover restores the last complete state; up converges", async () => {
     const { project, devices, cli } = await setUp("e2e-cut-state");
-    expect((await cli("up")).code).toBe(0);
+    expect((await cli("up", "--yes", "--create")).code).toBe(0);
     const fleetRoot = path.join(project.dir, "fleet");
     for (const [name, device] of Object.entries(devices)) {
       await fs.writeFile(
@@ -172,7 +172,7 @@ describe("a state save cut short (a full disk) after the devices were written", 
         `mac = "${device.identity.mac}"\naddress = "${device.address}"\n\n[device]\nname = "${name} device"\n\n[[switch]]\nid = 0\nname = "${name} renamed"\n`,
       );
     }
-    expect((await cli("up")).code).toBe(0);
+    expect((await cli("up", "--yes")).code).toBe(0);
     // What a save that ran out of space leaves: the first half of the file. The devices already
     // hold the new names; the backend's complete copies (.json.bak, backups/) are beside it.
     const stateFile = path.join(project.dir, "state", ".pulumi", "stacks", "shelly-fleet", "lab.json");
@@ -190,7 +190,7 @@ describe("a state save cut short (a full disk) after the devices were written", 
       /the state file was cut short \(.*\): restored the last complete state, saved .*, from .*\.json; the cut file is kept as .*lab\.json\.cut-/,
     );
     const writesBefore = Object.values(devices).map((d) => d.log.count({ kind: "write" }));
-    const up = await cli("up");
+    const up = await cli("up", "--yes");
     expect(up.code, up.stdout + up.stderr).toBe(0);
     // recover re-read the devices: they already match their files, so up writes nothing.
     expect(Object.values(devices).map((d) => d.log.count({ kind: "write" }))).toEqual(writesBefore);
@@ -208,6 +208,8 @@ const SCHEDULE =
 describe("up killed ten times at random points (the process group, as a terminal would)", () => {
   test("no device request after a kill, no process of the run left, and the files win in the end", async () => {
     const { project, devices, cli } = await setUp("e2e-kills");
+    // The stack exists before the first kill, which may land before the run would create it.
+    expect((await cli("refresh", "--create")).code).toBe(0);
     const leftovers: number[] = [];
     const fleetRoot = path.join(project.dir, "fleet");
     const sims = Object.entries(devices);
@@ -260,7 +262,7 @@ describe("up killed ten times at random points (the process group, as a terminal
     }
 
     for (const sim of Object.values(devices)) sim.faults.clear();
-    const up = await cli("up");
+    const up = await cli("up", "--yes");
     expect(up.code, up.stdout).toBe(0);
     for (const [name, device] of sims) {
       const settings = await live(device);

@@ -93,6 +93,8 @@ describe("OPNsense: the real engine against simulated devices and a simulated fi
   test("up creates the reservations and aliases, adopting the existing ones; one reconfigure per service", async () => {
     const up = await cli(
       "up",
+      "--yes",
+      "--create",
       "-c",
       `root=${fleetRoot}`,
       "-c",
@@ -160,7 +162,7 @@ describe("OPNsense: the real engine against simulated devices and a simulated fi
 
     opnsense.log.length = 0;
     const kea = opnsense.reconfigureCount.kea;
-    const up = await cli("up");
+    const up = await cli("up", "--yes");
     expect(up.code).toBe(0);
     expect(reservationsOf(macOf(garage)).map(([, r]) => r.ip_address)).toEqual(["10.0.30.21"]);
     expect(reservationsOf(macOf(porch)).map(([, r]) => r.ip_address)).toEqual(["10.0.30.22"]);
@@ -183,7 +185,7 @@ describe("OPNsense: the real engine against simulated devices and a simulated fi
       "devices/e2e-opnsense/cellar.toml",
       'mac = "020000000042"\naddress = "127.0.0.1:9"\n\n[network]\nip = "10.0.30.23"\n',
     );
-    const up = await cli("up");
+    const up = await cli("up", "--yes");
     const output = up.stdout + up.stderr;
     expect(up.code).not.toBe(0);
     expect(output).toMatch(
@@ -201,7 +203,7 @@ describe("OPNsense: the real engine against simulated devices and a simulated fi
       "devices/e2e-opnsense/porch.toml",
       deviceFile(porch, "porch", "10.0.30.32", ["shelly_all"]),
     );
-    const up = await cli("up");
+    const up = await cli("up", "--yes");
     const output = up.stdout + up.stderr;
     expect(up.code).not.toBe(0);
     expect(output).toMatch(
@@ -215,7 +217,7 @@ describe("OPNsense: the real engine against simulated devices and a simulated fi
     expect(reservationsOf(macOf(porch)).map(([, r]) => r.ip_address)).toEqual(["10.0.30.22"]);
     expect(opnsense.serviceStatus.kea).toBe("running");
     // With the fault gone the same change goes through.
-    const retry = await cli("up");
+    const retry = await cli("up", "--yes");
     expect(retry.code).toBe(0);
     expect(reservationsOf(macOf(porch)).map(([, r]) => r.ip_address)).toEqual(["10.0.30.32"]);
   });

@@ -64,6 +64,7 @@ describe("provisioning: the real engine, the direct driver", () => {
   let project: Awaited<ReturnType<typeof fleetProject>>;
   let fresh: NewDevice;
   const cli = (...args: string[]) => runCli([...args, "--stack", "e2e", "--dir", project.dir], project.env);
+  const runConfig = () => ["-c", `root=${project.root}`, "-c", "site=e2e", ...secrets];
 
   beforeAll(async () => {
     fresh = await startNewDevice("gen2-plus1pm");
@@ -77,7 +78,7 @@ describe("provisioning: the real engine, the direct driver", () => {
   });
 
   test("preview shows the device will be provisioned, and touches nothing", async () => {
-    const preview = await cli("preview", "-c", `root=${project.root}`, "-c", "site=e2e", ...secrets);
+    const preview = await cli("preview", "--create", ...runConfig());
     expect(preview.stderr).toBe("");
     expect(preview.code).toBe(0);
     expect(preview.stdout).toMatch(/\+\s+\S*shelly:ProvisionedDevice\s+porch\s+create/);
@@ -86,7 +87,8 @@ describe("provisioning: the real engine, the direct driver", () => {
   });
 
   test("up provisions it, then configures it on the network; its AP is off", async () => {
-    const up = await cli("up");
+    // The preview used its -c/--secret values for that run only: up saves them.
+    const up = await cli("up", "--yes", ...runConfig());
     expect(up.stderr).toBe("");
     expect(up.code).toBe(0);
     expect(up.stdout).toMatch(/\+ 3 created/);
@@ -174,6 +176,8 @@ describe("provisioning: the real engine, the agent driver (the agent in its own 
   test("up provisions the device through the agent; a second preview shows no changes", async () => {
     const up = await cli(
       "up",
+      "--yes",
+      "--create",
       "-c",
       `root=${project.root}`,
       "-c",

@@ -65,7 +65,7 @@ describe("a replaced device: new MAC, same file and address", () => {
     );
     await writeDevice("porch", OLD_MAC, porch.address, "10.0.40.22");
     await writeDevice("garage", garage.identity.mac, garage.address, "10.0.40.21");
-    const up = await cli("up");
+    const up = await cli("up", "--yes", "--create");
     expect(up.code, up.stdout + up.stderr).toBe(0);
     expect(reservations()).toEqual([
       [colonMac(OLD_MAC), "10.0.40.22"],
@@ -104,7 +104,7 @@ describe("a replaced device: new MAC, same file and address", () => {
   });
 
   test("up configures the new device and moves the reservation; nothing counts as unreachable", async () => {
-    const up = await cli("up");
+    const up = await cli("up", "--yes");
     expect(up.code, up.stdout + up.stderr).toBe(0);
     expect(up.stdout).toMatch(/Devices: 1 applied, 1 unchanged, 0 unreachable, 0 failed/);
     expect(up.stdout).not.toMatch(/\n\s+at /);

@@ -63,7 +63,15 @@ describe("an unhealthy site: the real engine with a dead device, a flaky one and
   });
 
   test("up on a healthy site configures all ten", async () => {
-    const up = await cli("up", "--secret", `secret.admin=${PASSWORD}`, "-c", "timeoutMs=1500");
+    const up = await cli(
+      "up",
+      "--yes",
+      "--create",
+      "--secret",
+      `secret.admin=${PASSWORD}`,
+      "-c",
+      "timeoutMs=1500",
+    );
     expect(up.stderr).toBe("");
     expect(up.code).toBe(0);
     expect(up.stdout).toMatch(/Devices: 10 applied, 0 unchanged, 0 unreachable, 0 failed/);
@@ -101,7 +109,7 @@ describe("an unhealthy site: the real engine with a dead device, a flaky one and
 
   test("up applies every reachable device, skips the others and says so", async () => {
     for (const sim of devices.values()) sim.log.clear();
-    const up = await cli("up");
+    const up = await cli("up", "--yes");
     expect(up.code).toBe(8);
     expect(up.stdout).toMatch(/Devices: 8 applied, 0 unchanged, 2 unreachable, 0 failed/);
     expect(up.stdout).not.toMatch(/\n\s+at /);
@@ -116,7 +124,7 @@ describe("an unhealthy site: the real engine with a dead device, a flaky one and
   test("once both are back, up converges and the drift check is clean", async () => {
     device("dev3").faults.clear();
     device("dev7").faults.clear();
-    const up = await cli("up");
+    const up = await cli("up", "--yes");
     expect(up.code).toBe(0);
     expect(up.stdout).toMatch(/Devices: 2 applied, 8 unchanged, 0 unreachable, 0 failed/);
     const preview = await cli("preview", "--expect-no-changes");
