@@ -208,6 +208,9 @@ async function benchSize(n: number): Promise<Result[]> {
     const cli = (command: string) => [
       path.join(ROOT, "bin", "shelly-fleet"),
       command,
+      // The engine's own work is measured: a stack made on first use, up without its preview.
+      "--create",
+      ...(command === "up" ? ["--yes", "--skip-preview"] : []),
       "--stack",
       "bench",
       "--dir",

@@ -14,7 +14,12 @@ import { UsageError } from "../../errors";
 import { PreviewDigestBuilder } from "../../review/preview-json";
 import { type Command, print } from "../command";
 import { askYesNo, canAsk } from "../confirm";
-import { EXIT_DEVICES_NEED_ATTENTION, previewThenUp, previewWithFieldSummary } from "../engine-runs";
+import {
+  EXIT_DEVICES_NEED_ATTENTION,
+  previewThenUp,
+  previewWithFieldSummary,
+  upWithSummary,
+} from "../engine-runs";
 
 const OPTIONS_HELP = `Options:
   -s, --stack NAME          the stack (one per site); default: demo. A stack that does not
@@ -45,6 +50,8 @@ interface EngineFlags {
   parallel?: number;
   /** up: asks before applying; undefined with --yes. */
   confirm?: () => Promise<boolean>;
+  /** up --skip-preview: apply without the preview first (scheduled runs, large fleets). */
+  skipPreview?: boolean;
   /** preview: the stack config with the command line's values, in place of the committed file. */
   configFile?: string;
 }
@@ -65,6 +72,7 @@ function engineCommand(name: string, summary: string, extraHelp: string, act: En
           stack: { type: "string", short: "s", default: "demo" },
           create: { type: "boolean", default: false },
           yes: { type: "boolean", short: "y", default: false },
+          "skip-preview": { type: "boolean", default: false },
           dir: { type: "string", short: "C" },
           config: { type: "string", short: "c", multiple: true, default: [] },
           secret: { type: "string", multiple: true, default: [] },
@@ -84,6 +92,9 @@ function engineCommand(name: string, summary: string, extraHelp: string, act: En
       }
       if (values.json && name !== "preview") throw new UsageError("--json applies to preview only");
       if (values.yes && name !== "up") throw new UsageError("--yes applies to up only");
+      if (values["skip-preview"] && !(name === "up" && values.yes)) {
+        throw new UsageError("--skip-preview applies to up --yes only (nothing is shown to ask about)");
+      }
       // As `pulumi up`: never apply unseen when nobody can be asked. Checked first: nothing runs.
       if (name === "up" && !values.yes && !canAsk()) {
         throw new UsageError("up asks before applying, but this is not a terminal: pass --yes to apply");
@@ -107,6 +118,7 @@ function engineCommand(name: string, summary: string, extraHelp: string, act: En
         json: values.json,
         parallel,
         confirm: values.yes ? undefined : () => askYesNo("Apply these changes?"),
+        skipPreview: values["skip-preview"],
       };
       // A dry run changes nothing, the committed stack file included.
       if (name === "preview") {
@@ -145,6 +157,8 @@ export const engineCommands: Command[] = [
     "up",
     "Show the changes, ask, then apply them",
     `  -y, --yes                 apply without asking (required when stdin or stdout is not a terminal)
+      --skip-preview        with --yes: apply without the preview first (each device is read once,
+                            not twice: scheduled runs, large fleets)
 
 As \`pulumi up\`: the preview first, with its field list; on a terminal, the question "Apply these
 changes?" (default no); without a terminal and without --yes, one line and exit 2, nothing run.
@@ -154,7 +168,8 @@ applied as its file says.
 
 Every device that answers is applied; one that cannot be reached or fails is reported and
 skipped (exit ${EXIT_DEVICES_NEED_ATTENTION}), and the next up picks it up.\n`,
-    async (stack, { parallel, confirm }) => previewThenUp(stack, parallel, confirm),
+    async (stack, { parallel, confirm, skipPreview }) =>
+      skipPreview ? upWithSummary(stack, parallel) : previewThenUp(stack, parallel, confirm),
   ),
   engineCommand("refresh", "Read the live state into the stack's state", "", async (stack, { parallel }) => {
     await stack.refresh({ onOutput: print, parallel });

@@ -88,6 +88,24 @@ describe("engine command guards", () => {
     expect(writes()).toBe(0);
   });
 
+  test("up --yes --skip-preview applies without the preview; without --yes it is refused", async () => {
+    const refused = await cli("up", "--skip-preview", "--stack", "site");
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(
+      "shelly-fleet: --skip-preview applies to up --yes only (nothing is shown to ask about)\n",
+    );
+    await writeFile("devices/site/garage.toml", deviceFile("Garage skipped"));
+    garage.log.clear();
+    const up = await cli("up", "--yes", "--skip-preview", "--stack", "site");
+    expect(up.code, up.stdout + up.stderr).toBe(0);
+    expect(up.stdout).not.toMatch(/Previewing update/);
+    expect(up.stdout).toMatch(/Devices: 1 applied, 0 unchanged, 0 unreachable, 0 failed/);
+    expect(writes()).toBeGreaterThan(0);
+    await writeFile("devices/site/garage.toml", deviceFile("Garage"));
+    expect((await cli("up", "--yes", "--stack", "site")).code).toBe(0);
+    garage.log.clear();
+  });
+
   test("preview -c/--secret uses the values for that run only; the stack file stays byte for byte", async () => {
     const before = await fs.readFile(stackFile());
     const renamed = path.join(project.dir, "renamed");
