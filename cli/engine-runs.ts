@@ -1,11 +1,13 @@
 // The engine runs that end with a summary per device and field: shared by the engine commands
 // and the demo, which must not import each other (one module per command in cli/commands/).
+import * as path from "node:path";
 import type { EngineEvent, OpType, PreviewOptions, Stack } from "@pulumi/pulumi/automation";
 import { UsageError } from "../errors";
 import { countOutcomes, DeviceOutcomeCollector, renderOutcomes } from "../review/device-outcomes";
 import { analyzePreview } from "../review/preview-changes";
-import { PreviewDigestBuilder } from "../review/preview-json";
+import { type PreviewDigest, PreviewDigestBuilder } from "../review/preview-json";
 import { renderPreviewFieldSummary } from "../review/render";
+import { baseFieldsOf, loadBase } from "./base-commit";
 import { print } from "./command";
 
 /**
@@ -24,8 +26,9 @@ export async function previewWithFieldSummary(
   expectNoChanges: boolean,
   parallel?: number,
   configFile?: string,
+  baseRef?: string,
 ): Promise<number | undefined> {
-  const { devices } = await showPreview(stack, { expectNoChanges, parallel, configFile });
+  const { devices } = await showPreview(stack, { expectNoChanges, parallel, configFile }, baseRef);
   // Nothing to change among the devices that answered, but some could not be checked.
   return expectNoChanges && needAttention(devices) ? EXIT_DEVICES_NEED_ATTENTION : undefined;
 }
@@ -34,6 +37,7 @@ export async function previewWithFieldSummary(
 async function showPreview(
   stack: Stack,
   options: PreviewOptions,
+  baseRef?: string,
 ): Promise<{ changes: boolean; devices: DeviceOutcomeCollector }> {
   const digest = new PreviewDigestBuilder();
   const devices = new DeviceOutcomeCollector();
@@ -45,7 +49,10 @@ async function showPreview(
   try {
     ({ changeSummary } = await stack.preview({ ...options, onOutput: print, onEvent }));
   } finally {
-    print(renderPreviewFieldSummary(analyzePreview(digest.digest(), stack.name)));
+    const document = digest.digest();
+    print(
+      renderPreviewFieldSummary(analyzePreview(document, stack.name, await baseOf(document, stack, baseRef))),
+    );
     print(renderOutcomes(devices.outcomes(), "preview"));
   }
   const unchanged: string[] = ["same", "read", "refresh"];
@@ -97,4 +104,12 @@ export async function upWithSummary(stack: Stack, parallel?: number): Promise<nu
   if (needAttention(devices)) return EXIT_DEVICES_NEED_ATTENTION;
   if (failure) throw failure;
   return undefined;
+}
+
+/** With --base: the fields of the fleet at that commit, so each change says drift or change. */
+async function baseOf(document: PreviewDigest, stack: Stack, ref: string | undefined) {
+  if (ref === undefined) return undefined;
+  const root = document.config?.["shelly-fleet:root"] ?? stack.workspace.workDir;
+  const base = await loadBase(path.resolve(stack.workspace.workDir, root), ref);
+  return base && baseFieldsOf(base, document, stack.name);
 }

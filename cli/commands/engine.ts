@@ -54,6 +54,8 @@ interface EngineFlags {
   skipPreview?: boolean;
   /** preview: the stack config with the command line's values, in place of the committed file. */
   configFile?: string;
+  /** preview --base: mark each field drift or change against this commit. */
+  baseRef?: string;
 }
 
 type EngineAct = (stack: Stack, flags: EngineFlags) => Promise<number | undefined>;
@@ -78,6 +80,7 @@ function engineCommand(name: string, summary: string, extraHelp: string, act: En
           secret: { type: "string", multiple: true, default: [] },
           "expect-no-changes": { type: "boolean", default: false },
           json: { type: "boolean", default: false },
+          base: { type: "string", short: "b" },
           parallel: { type: "string", short: "p" },
           help: { type: "boolean", short: "h", default: false },
         },
@@ -91,6 +94,9 @@ function engineCommand(name: string, summary: string, extraHelp: string, act: En
         throw new UsageError("--expect-no-changes applies to preview only");
       }
       if (values.json && name !== "preview") throw new UsageError("--json applies to preview only");
+      if (values.base !== undefined && (name !== "preview" || values.json)) {
+        throw new UsageError("--base applies to preview's text output only (pr-comment takes it for --json)");
+      }
       if (values.yes && name !== "up") throw new UsageError("--yes applies to up only");
       if (values["skip-preview"] && !(name === "up" && values.yes)) {
         throw new UsageError("--skip-preview applies to up --yes only (nothing is shown to ask about)");
@@ -119,6 +125,7 @@ function engineCommand(name: string, summary: string, extraHelp: string, act: En
         parallel,
         confirm: values.yes ? undefined : () => askYesNo("Apply these changes?"),
         skipPreview: values["skip-preview"],
+        baseRef: values.base,
       };
       // A dry run changes nothing, the committed stack file included.
       if (name === "preview") {
@@ -139,9 +146,11 @@ export const engineCommands: Command[] = [
     "Show what `up` would change",
     "      --expect-no-changes   exit 7 if there is anything to change; exit 8 if nothing is,\n" +
       "                            but some devices could not be checked (unreachable)\n" +
-      "      --json                print `pulumi preview --json`'s document instead of the text\n",
-    async (stack, { expectNoChanges, json, parallel, configFile }) => {
-      if (!json) return previewWithFieldSummary(stack, expectNoChanges, parallel, configFile);
+      "      --json                print `pulumi preview --json`'s document instead of the text\n" +
+      "  -b, --base REF            mark each field drift (the files equal REF's: the device changed)\n" +
+      "                            or change (the files changed since REF), e.g. --base origin/main\n",
+    async (stack, { expectNoChanges, json, parallel, configFile, baseRef }) => {
+      if (!json) return previewWithFieldSummary(stack, expectNoChanges, parallel, configFile, baseRef);
       // The document is printed even when the preview fails (drift under --expect-no-changes,
       // an engine error): its steps and diagnostics say why.
       const digest = new PreviewDigestBuilder();

@@ -2,12 +2,9 @@
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { UsageError } from "../../errors";
-import type { Fleet } from "../../fleet";
-import { baseFields } from "../../review/base-fields";
-import { defaultBaseCommit, gitFleetSource, loadFleetAtCommit, resolveCommit } from "../../review/git-fleet";
-import { analyzePreview, type BaseCommit, readPreviewFile } from "../../review/preview-changes";
-import type { PreviewDigest } from "../../review/preview-json";
+import { analyzePreview, readPreviewFile } from "../../review/preview-changes";
 import { GITHUB_COMMENT_LIMIT, renderPreviewComment } from "../../review/render";
+import { baseFieldsOf, loadBase } from "../base-commit";
 import { type Command, print } from "../command";
 import { defaultRoot } from "../fleet-options";
 
@@ -32,32 +29,6 @@ Options:
                        current directory
   -h, --help           show this help
 `;
-
-/** The base commit's fleet, or undefined (with a note on stderr) when no default base exists. */
-async function loadBase(
-  root: string,
-  ref: string | undefined,
-): Promise<{ commit: BaseCommit; fleet: Fleet } | undefined> {
-  let source: Awaited<ReturnType<typeof gitFleetSource>>;
-  let commit: BaseCommit;
-  try {
-    source = await gitFleetSource(root);
-    commit =
-      ref === undefined
-        ? await defaultBaseCommit(source.repoRoot)
-        : { commit: await resolveCommit(source.repoRoot, ref), label: `--base ${ref}` };
-  } catch (err) {
-    if (ref !== undefined) throw err;
-    process.stderr.write(`shelly-fleet: drift not told from change: ${(err as Error).message}\n`);
-    return undefined;
-  }
-  return { commit, fleet: await loadFleetAtCommit(source, commit.commit) };
-}
-
-/** The site a preview's stack deploys: its config says, else the stack is named after it. */
-function siteOf(digest: PreviewDigest, stack: string): string {
-  return digest.config?.["shelly-fleet:site"] ?? stack;
-}
 
 export const prCommentCommand: Command = {
   name: "pr-comment",
@@ -88,11 +59,7 @@ export const prCommentCommand: Command = {
     );
     const previews = digests.map(({ file, digest }) => {
       const stack = analyzePreview(digest, path.basename(file, ".json")).stack;
-      return analyzePreview(
-        digest,
-        stack,
-        base && baseFields(base.fleet, siteOf(digest, stack), base.commit),
-      );
+      return analyzePreview(digest, stack, base && baseFieldsOf(base, digest, stack));
     });
     print(renderPreviewComment(previews));
     return 0;

@@ -1,6 +1,6 @@
 // The engine commands' guards: up asks (or needs --yes) before it applies, a dry run leaves the
 // committed stack file as it was, and a stack name that does not exist is refused.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -168,5 +168,33 @@ describe("engine command guards", () => {
     expect(output).toMatch(/up declined: nothing was applied/);
     expect(code).toBe(1);
     expect(writes()).toBe(0);
+  });
+
+  test("preview --base marks each field drift (the device changed) or change (the files did)", async () => {
+    // The fleet at its base commit: garage named "Garage", no switch name.
+    await writeFile("devices/site/garage.toml", deviceFile("Garage"));
+    expect((await cli("up", "--yes", "--create", ...site())).code).toBe(0);
+    const git = (...args: string[]) =>
+      execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], {
+        cwd: fleetRoot,
+      });
+    git("init", "-q");
+    git("add", "-A");
+    git("commit", "-qm", "base");
+    // Drift: renamed on the device. Change: the file now names the switch.
+    await fetch(`${garage.address}/settings?name=${encodeURIComponent("By hand")}`);
+    await writeFile(
+      "devices/site/garage.toml",
+      `${deviceFile("Garage")}\n[[switch]]\nid = 0\nname = "Door"\n`,
+    );
+    const preview = await cli("preview", "--stack", "site", "--base", "HEAD");
+    expect(preview.code, preview.stderr).toBe(0);
+    expect(preview.stdout).toMatch(
+      /device\.name: "By hand" → "Garage"\s+\(drift: changed on the device; applying reverts it\)/,
+    );
+    expect(preview.stdout).toMatch(/switch\[0\]\.name: .* → "Door"\s+\(change: set by this pull request\)/);
+    const wrongRef = await cli("preview", "--stack", "site", "--base", "no-such-ref");
+    expect(wrongRef.code).toBe(2);
+    expect(wrongRef.stderr.trim().split("\n")).toHaveLength(1);
   });
 });

@@ -156,7 +156,7 @@ describe("workflows", () => {
   test("each event runs its script on the LAN runner", async () => {
     const expectations: [string, string, RegExp][] = [
       ["pull-request.yml", "pull_request", /scripts\/ci\/pr-review\.sh[\s\S]*upsert-pr-comment\.js/],
-      ["deploy.yml", "push", /validate[\s\S]*main\.js up --stack/],
+      ["deploy.yml", "push", /validate[\s\S]*main\.js up --yes --create --stack/],
       ["drift-check.yml", "schedule", /scripts\/ci\/drift-check\.sh/],
     ];
     for (const [file, event, script] of expectations) {
