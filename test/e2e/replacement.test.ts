@@ -94,9 +94,9 @@ describe("a replaced device: new MAC, same file and address", () => {
     expect(preview.stdout).toMatch(
       /\+-\s+pulumi-nodejs:dynamic\/opnsense:DhcpReservation porch-dhcp replace/,
     );
-    // The field summary: each replacement once, old MAC first.
+    // The field summary: each replacement once, the device then its reservation, old MAC first.
     expect(preview.stdout).toMatch(
-      /Changes by field \(live → files\):\n {2}\+- replace reservation porch-dhcp\n {6}mac: "02:00:00:00:0a:01" → "02:00:00:00:0b:01"\n {2}\+- replace device porch\n {6}mac: "020000000A01" → "020000000B01"\n/,
+      /Changes by field \(live → files\):\n {2}\+- replace device porch\n {6}mac: "020000000A01" → "020000000B01"\n {2}\+- replace reservation porch-dhcp\n {6}mac: "02:00:00:00:0a:01" → "02:00:00:00:0b:01"\n/,
     );
     // The garage is untouched, and nothing was written anywhere.
     expect(preview.stdout).not.toMatch(/Device garage (update|replace)/);
