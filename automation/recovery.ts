@@ -5,6 +5,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { procStat } from "../providers/shared/proc";
 
 export interface StackFiles {
   /** The backend's directory: the path of a `file://` PULUMI_BACKEND_URL. */
@@ -36,13 +37,9 @@ function isAlive(pid: number): boolean {
   }
   // A killed run's process stays a zombie until its new parent reaps it (a container's init may
   // never do): signal 0 reaches it, but it runs nothing.
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    const state = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
-    return state !== "Z" && state !== "X";
-  } catch {
-    return true; // no /proc (not Linux): signal 0 is all there is
-  }
+  const state = procStat(pid)?.state;
+  // No /proc (not Linux): signal 0 is all there is.
+  return state !== "Z" && state !== "X";
 }
 
 /** Runs that hold the stack's lock and are still alive on this machine. */

@@ -7,7 +7,7 @@
 // device request is refused (rollbacks too: nobody is left to report them; the journal says what
 // was being written) and the process exits. SIGINT/SIGTERM are gentler: no new write starts, the
 // device being written is rolled back, and the process exits when its applies have ended.
-import * as fs from "node:fs";
+import { procStat } from "./proc";
 
 export class RunStoppedError extends Error {
   override readonly name = "RunStoppedError";
@@ -27,16 +27,9 @@ let lineage: [number, number][] | undefined;
 let inFlight = 0;
 let started = false;
 
-/** The parent of `pid`, from /proc (Linux); undefined when the process is gone or /proc is absent. */
+/** The parent of `pid`; undefined when the process is gone or /proc is absent. */
 function parentOf(pid: number): number | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    // `pid (comm) state ppid …`: comm may hold spaces and parentheses, so split after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return Number(fields[1]);
-  } catch {
-    return undefined;
-  }
+  return procStat(pid)?.ppid;
 }
 
 function recordLineage(): [number, number][] | undefined {

@@ -1,15 +1,6 @@
 // The processes of a run, from /proc (Linux): what a kill test needs to prove nothing survived.
 import { readdirSync, readFileSync } from "node:fs";
-
-function stat(pid: number): { state: string; ppid: number } | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-    return { state: fields[0] ?? "", ppid: Number(fields[1]) };
-  } catch {
-    return undefined;
-  }
-}
+import { procStat as stat } from "../../providers/shared/proc";
 
 /** Every process below `root`. */
 export function descendants(root: number): number[] {

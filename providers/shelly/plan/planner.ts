@@ -70,10 +70,11 @@ export function plan(input: PlanInput): Plan {
   };
   if (errors.length > 0) return result;
 
+  const duplicateSteps = duplicates.map(duplicateScheduleStep);
   result.steps =
     generation === "gen1"
       ? gen1Steps(planning, changes, live, errors)
-      : [...gen2Steps(planning, changes, live, errors), ...duplicates.map(duplicateScheduleStep)];
+      : [...gen2Steps(planning, changes, live, errors), ...duplicateSteps];
   const firmware = firmwareStep(input, errors);
   if (firmware) {
     result.steps.push(firmware.step);
@@ -81,7 +82,7 @@ export function plan(input: PlanInput): Plan {
     result.firmwareTarget = firmware.target;
   }
   for (const step of result.steps) step.changes = step.changes.map(publicChange);
-  result.changes.push(...duplicates.flatMap((d) => duplicateScheduleStep(d).changes.map(publicChange)));
+  result.changes.push(...duplicateSteps.flatMap((step) => step.changes));
   result.steps.sort((a, b) => a.order - b.order);
   result.rebootAfter = generation === "gen1" && result.steps.some((s) => s.needsReboot);
   if (errors.length > 0) result.steps = [];
