@@ -3,7 +3,7 @@
 // (after a refresh, the old inputs hold the live device's values).
 import * as fs from "node:fs";
 import { UsageError } from "../errors";
-import type { DeviceConfig } from "../providers/shelly/model/catalog";
+import { fromEngine } from "../providers/shelly/engine-inputs";
 import {
   changedFields,
   type FieldChange,
@@ -124,8 +124,7 @@ function fieldsOf(kind: ResourceKind, state: PreviewStepState | undefined): Map<
   if (state === undefined) return new Map();
   const inputs = state.inputs;
   // The device's name and site are its URN and file.
-  const fields =
-    kind === "device" ? reviewFields((inputs.desired ?? {}) as DeviceConfig, inputs) : flattenObject(inputs);
+  const fields = kind === "device" ? reviewFields(fromEngine(inputs).desired, inputs) : flattenObject(inputs);
   for (const key of [...fields.keys()]) if (isInternalKey(key)) fields.delete(key);
   return fields;
 }

@@ -38,6 +38,18 @@ export interface DynamicProviderSpec<Inputs, Outputs> {
   id: (outs: Outputs) => string;
   /** Inputs a refresh records from other outputs than their own key (default: none). */
   refreshedInputs?: (outs: Outputs) => Partial<Inputs>;
+  /**
+   * The inputs as the engine holds them, when that shape differs from the lifecycle's (default:
+   * the same): the engine names top-level inputs in its diff, so a resource may spread one value
+   * over several of them. The outputs keep the lifecycle's shape. A loader, like `lifecycle`.
+   */
+  engineShape?: () => EngineShape<Inputs>;
+}
+
+/** The translation between the lifecycle's inputs and the engine's (see DynamicProviderSpec). */
+export interface EngineShape<Inputs> {
+  toEngine(inputs: Inputs): Record<string, unknown>;
+  fromEngine(props: Record<string, unknown>): Inputs;
 }
 
 /** A resource's arguments: each field of its spec, or an Output of it. */
@@ -46,7 +58,13 @@ export type ResourceArgs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
 export function dynamicProvider<Inputs extends object, Outputs extends Inputs>(
   spec: DynamicProviderSpec<Inputs, Outputs>,
 ): pulumi.dynamic.ResourceProvider<Inputs, Outputs> {
-  const { lifecycle, inputKeys, id, refreshedInputs } = spec;
+  const { lifecycle, inputKeys, id, refreshedInputs, engineShape } = spec;
+  /** The lifecycle's inputs from what the engine sent as inputs. */
+  const fromEngine = (props: Inputs): Inputs =>
+    engineShape ? engineShape().fromEngine(props as Record<string, unknown>) : inputsOf(props);
+  const toEngine = (inputs: Inputs): Inputs =>
+    (engineShape ? engineShape().toEngine(inputs) : inputs) as Inputs;
+  /** The lifecycle's inputs from its outputs, which hold them. */
   const inputsOf = (props: Inputs): Inputs =>
     Object.fromEntries(
       Object.keys(inputKeys).flatMap((key) => {
@@ -61,15 +79,15 @@ export function dynamicProvider<Inputs extends object, Outputs extends Inputs>(
     },
 
     async check(_olds, news) {
-      return { inputs: news, failures: lifecycle().check(news) };
+      return { inputs: news, failures: lifecycle().check(fromEngine(news)) };
     },
 
     async diff(_id, olds, news) {
-      return lifecycle().diff(olds, news);
+      return lifecycle().diff(olds, fromEngine(news));
     },
 
     async create(inputs) {
-      const outs = await lifecycle().create(inputsOf(inputs));
+      const outs = await lifecycle().create(fromEngine(inputs));
       return { id: id(outs), outs };
     },
 
@@ -79,13 +97,13 @@ export function dynamicProvider<Inputs extends object, Outputs extends Inputs>(
       if (props === undefined) throw new Error(`${resourceId}: only a resource in the state can be read`);
       const outs = await lifecycle().read(resourceId, props);
       if (outs === undefined) return {};
-      const inputs = { ...inputsOf(outs), ...refreshedInputs?.(outs) };
+      const inputs = toEngine({ ...inputsOf(outs), ...refreshedInputs?.(outs) });
       // The SDK types ReadResult.inputs as Outputs; the engine records them as the inputs.
       return { id: id(outs), props: outs, inputs: inputs as Outputs };
     },
 
     async update(resourceId, olds, news) {
-      return { outs: await lifecycle().update(olds, inputsOf(news), resourceId) };
+      return { outs: await lifecycle().update(olds, fromEngine(news), resourceId) };
     },
 
     async delete(resourceId, props) {

@@ -110,7 +110,7 @@ export function check(news: ShellyDeviceInputs): { property: string; reason: str
   for (const key of flattenDesired(news.desired ?? {}).keys()) {
     const kind = tryParseKey(key)?.kind;
     if (kind !== "raw" && kind !== "entry" && !fieldOfKey(key)) {
-      failures.push({ property: `desired.${key}`, reason: "not a known setting" });
+      failures.push({ property: key, reason: "not a known setting" });
     }
   }
   return failures;
@@ -130,9 +130,16 @@ export function diff(
     olds.address !== news.address ||
     olds.loginSecret !== news.loginSecret ||
     olds.providerVersion !== news.providerVersion ||
-    !jsonEqual(olds.observed ?? olds.desired, news.desired) ||
+    !sameSettings(olds.observed ?? olds.desired, news.desired) ||
     !jsonEqual(olds.secretDigests, news.secretDigests);
   return { changes, replaces };
+}
+
+/** Equal setting by setting: the order of entries in a list is the engine's, not the device's. */
+function sameSettings(a: DeviceConfig, b: DeviceConfig): boolean {
+  const left = flattenDesired(a);
+  const right = flattenDesired(b);
+  return left.size === right.size && [...left].every(([key, value]) => jsonEqual(value, right.get(key)));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { dynamicProvider } from "../shared/dynamic-provider";
 import { loadFromPackage } from "../shared/load-from-package";
+import { componentsOf } from "./engine-inputs";
 import type { ShellyDeviceInputs, ShellyDeviceOutputs } from "./lifecycle";
 import type { DeviceConfig } from "./model/catalog";
 
@@ -11,6 +12,7 @@ import type { DeviceConfig } from "./model/catalog";
 export const SHELLY_PROVIDER_VERSION = 1;
 
 type Lifecycle = typeof import("./lifecycle");
+type EngineInputs = typeof import("./engine-inputs");
 
 // Deleting releases the device from management: it keeps its configuration (the lifecycle has
 // no delete).
@@ -29,6 +31,8 @@ export const shellyDeviceProvider = dynamicProvider<ShellyDeviceInputs, ShellyDe
   id: (outs) => outs.mac,
   // The managed keys as the device shows them: the next preview shows each drifted field.
   refreshedInputs: (outs) => ({ desired: outs.observed }),
+  // One input per component, so the engine's own diff names it (`[diff: ~switch:0]`).
+  engineShape: () => loadFromPackage<EngineInputs>("dist/providers/shelly/engine-inputs.js"),
 });
 
 export interface ShellyDeviceArgs {
@@ -36,7 +40,8 @@ export interface ShellyDeviceArgs {
   site: pulumi.Input<string>;
   mac: pulumi.Input<string>;
   address: pulumi.Input<string>;
-  desired: pulumi.Input<DeviceConfig>;
+  /** Spread over one input per component (engine-inputs.ts). */
+  desired: DeviceConfig;
   loginSecret?: pulumi.Input<string>;
   /** Secret name → sha256 of its value; pass it as a secret Output. */
   secretDigests: pulumi.Input<Record<string, string>>;
@@ -51,6 +56,7 @@ export class ShellyDevice extends pulumi.dynamic.Resource {
   declare readonly lastApply: pulumi.Output<Record<string, unknown> | undefined>;
 
   constructor(name: string, args: ShellyDeviceArgs, opts?: pulumi.CustomResourceOptions) {
+    const { desired, ...rest } = args;
     super(
       shellyDeviceProvider,
       name,
@@ -63,7 +69,10 @@ export class ShellyDevice extends pulumi.dynamic.Resource {
         namedIds: undefined,
         lastApply: undefined,
         providerVersion: SHELLY_PROVIDER_VERSION,
-        ...args,
+        ...rest,
+        // After the output placeholders: the `firmware` component is an input, the `firmware`
+        // output (the version the device runs) comes from the outputs.
+        ...componentsOf(desired),
       },
       { ...opts, additionalSecretOutputs: ["secretHashes", ...(opts?.additionalSecretOutputs ?? [])] },
       "shelly",

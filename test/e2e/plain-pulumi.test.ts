@@ -107,6 +107,11 @@ describe("plain pulumi commands against simulated devices", () => {
     const preview = await pulumi("preview");
     expect(preview.code).toBe(0);
     expect(preview.stdout).toMatch(/~ 1 to update/);
+    // The engine's own summary names the component that changed, and only that one.
+    expect(preview.stdout).toMatch(/~\s+\S*shelly:Device\s+porch\s+update\s+\[diff: ~switch:0\]/);
+    const detailed = await pulumi("preview", "--diff");
+    expect(detailed.code).toBe(0);
+    expect(detailed.stdout).toMatch(/~ switch:0\s*: \{\s*~ name: "Changed by hand" => "Light"\s*\}/);
     const check = await pulumi("preview", "--expect-no-changes");
     expect(check.code).not.toBe(0);
     expect(check.stdout).toMatch(/~ 1 to update/);
@@ -122,6 +127,40 @@ describe("plain pulumi commands against simulated devices", () => {
     expect(writes(garage)).toBe(0);
     const clean = await pulumi("preview", "--expect-no-changes");
     expect(clean.code).toBe(0);
+  });
+
+  test("a state from before one-input-per-component migrates without a write", async () => {
+    // The inputs as versions before components recorded them: one `desired` object.
+    const exported = await pulumi("stack", "export");
+    expect(exported.code).toBe(0);
+    const deployment = JSON.parse(exported.stdout);
+    const devices = deployment.deployment.resources.filter((r: { type: string }) =>
+      r.type.endsWith("shelly:Device"),
+    );
+    expect(devices).toHaveLength(2);
+    for (const resource of devices) {
+      const { __provider, name, site, mac, address, loginSecret, secretDigests, providerVersion } =
+        resource.inputs;
+      resource.inputs = {
+        ...{ __provider, name, site, mac, address, loginSecret, secretDigests, providerVersion },
+        desired: resource.outputs.desired,
+      };
+    }
+    const file = path.join(project.dir, "old-state.json");
+    await fs.writeFile(file, JSON.stringify(deployment));
+    expect((await pulumi("stack", "import", "--file", file)).code).toBe(0);
+
+    porch.log.clear();
+    garage.log.clear();
+    expect((await pulumi("preview", "--expect-no-changes")).code).toBe(0);
+    expect((await pulumi("up", "--yes")).code).toBe(0);
+    expect(writes(garage) + writes(porch)).toBe(0);
+    const after = JSON.parse((await pulumi("stack", "export")).stdout);
+    const porchInputs = after.deployment.resources.find((r: { urn: string }) =>
+      r.urn.endsWith("shelly:Device::porch"),
+    ).inputs;
+    expect(porchInputs).not.toHaveProperty("desired");
+    expect(porchInputs["switch:0"]).toEqual({ name: "Light" });
   });
 
   test("destroy releases the devices without writing to them", async () => {
