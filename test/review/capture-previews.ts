@@ -74,11 +74,12 @@ test("capture preview documents from the real engine", async () => {
     "--secret",
     `secret.device-admin=${ADMIN_PASSWORD}`,
   ];
-  const create = await cli("preview", "--json", ...site);
+  const create = await cli("preview", "--json", "--create", ...site);
   expect(create.code, create.stdout + create.stderr).toBe(0);
   await save("create", create.stdout);
 
-  expect((await cli("up")).code).toBe(0);
+  // preview's -c and --secret held for that run only; up keeps them in the stack's config.
+  expect((await cli("up", "--yes", ...site)).code).toBe(0);
   const clean = await cli("preview", "--json", "--expect-no-changes");
   expect(clean.code, clean.stderr).toBe(0);
   await save("no-changes", clean.stdout);
@@ -87,7 +88,7 @@ test("capture preview documents from the real engine", async () => {
   const drift = await cli("preview", "--json", "--expect-no-changes");
   expect(drift.code).toBe(7);
   await save("drift", drift.stdout);
-  expect((await cli("up")).code).toBe(0);
+  expect((await cli("up", "--yes")).code).toBe(0);
 
   // One pull request's worth of changes: a profile change on every device, WiFi with a secret,
   // MQTT on a Gen1 device (reboots it), a firmware channel, auth, a new admin password, a device

@@ -3,6 +3,7 @@
 // golden/ with `vitest run test/review/golden.test.ts -u` and read the diff before committing.
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
+import { fromEngine, toEngine } from "../../providers/shelly/engine-inputs";
 import type { DeviceConfig } from "../../providers/shelly/model/catalog";
 import { flattenObject, type ResourceKind, reviewFields } from "../../review/fields";
 import { analyzePreview, type BaseFields } from "../../review/preview-changes";
@@ -19,11 +20,14 @@ function present<T>(value: T | undefined): T {
 const porchOld = present(porchStep.oldState);
 const porchNew = present(porchStep.newState);
 const porchInputs = porchNew.inputs;
-const porchDesired = porchInputs.desired as DeviceConfig;
+const porchDesired = fromEngine(porchInputs).desired;
 
 /** The porch step with the live (old) and files' (new) desired configs replaced. */
 function porch(live: DeviceConfig, files: DeviceConfig, op = "update"): PreviewStep {
-  const state = (desired: DeviceConfig) => ({ ...porchNew, inputs: { ...porchInputs, desired } });
+  const state = (desired: DeviceConfig) => ({
+    ...porchNew,
+    inputs: toEngine({ ...fromEngine(porchInputs), desired }),
+  });
   return {
     ...porchStep,
     op,
