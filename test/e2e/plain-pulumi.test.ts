@@ -96,6 +96,8 @@ describe("plain pulumi commands against simulated devices", () => {
     expect(writes(garage)).toBeGreaterThan(0);
     expect(writes(porch)).toBeGreaterThan(0);
     expect(up.stdout).not.toContain(PORCH_PASSWORD);
+    // No runtime noise under the stack's diagnostics (Node 24.9 warned there about node:sqlite).
+    expect(up.stdout).not.toMatch(/ExperimentalWarning|Diagnostics:/);
 
     const outputs = await pulumi("stack", "output", "--json");
     expect(outputs.code).toBe(0);
