@@ -1,7 +1,13 @@
 // The base commit drift is told from change against: shared by pr-comment and preview.
 import type { Fleet } from "../fleet";
 import { baseFields } from "../review/base-fields";
-import { defaultBaseCommit, gitFleetSource, loadFleetAtCommit, resolveCommit } from "../review/git-fleet";
+import {
+  defaultBaseCommit,
+  gitFleetSource,
+  loadFleetAtCommit,
+  NotInGitRepositoryError,
+  resolveCommit,
+} from "../review/git-fleet";
 import type { BaseCommit, BaseFields } from "../review/preview-changes";
 import type { PreviewDigest } from "../review/preview-json";
 
@@ -10,8 +16,16 @@ export interface LoadedBase {
   fleet: Fleet;
 }
 
-/** The base commit's fleet, or undefined (with a note on stderr) when no default base exists. */
-export async function loadBase(root: string, ref: string | undefined): Promise<LoadedBase | undefined> {
+/**
+ * The base commit's fleet, or undefined (with a note on stderr) when no default base exists;
+ * `quietOutsideGit`: without the note when the files are not in git (a preview there has
+ * nothing to tell apart; a pull-request comment should have had a base).
+ */
+export async function loadBase(
+  root: string,
+  ref: string | undefined,
+  { quietOutsideGit = false } = {},
+): Promise<LoadedBase | undefined> {
   let source: Awaited<ReturnType<typeof gitFleetSource>>;
   let commit: BaseCommit;
   try {
@@ -22,6 +36,7 @@ export async function loadBase(root: string, ref: string | undefined): Promise<L
         : { commit: await resolveCommit(source.repoRoot, ref), label: `--base ${ref}` };
   } catch (err) {
     if (ref !== undefined) throw err;
+    if (quietOutsideGit && err instanceof NotInGitRepositoryError) return undefined;
     process.stderr.write(`shelly-fleet: drift not told from change: ${(err as Error).message}\n`);
     return undefined;
   }

@@ -9,6 +9,7 @@ import { type PreviewDigest, PreviewDigestBuilder } from "../review/preview-json
 import { renderPreviewFieldSummary } from "../review/render";
 import { baseFieldsOf, loadBase } from "./base-commit";
 import { print } from "./command";
+import { readDevicesBeforeCreate } from "./live-before-create";
 
 /**
  * Exit code when the run went on without some devices (unreachable, or failed and rolled back):
@@ -50,6 +51,7 @@ async function showPreview(
     ({ changeSummary } = await stack.preview({ ...options, onOutput: print, onEvent }));
   } finally {
     const document = digest.digest();
+    await readDevicesBeforeCreate(document, stack, options.configFile);
     print(
       renderPreviewFieldSummary(analyzePreview(document, stack.name, await baseOf(document, stack, baseRef))),
     );
@@ -107,9 +109,9 @@ export async function upWithSummary(stack: Stack, parallel?: number): Promise<nu
 }
 
 /** With --base: the fields of the fleet at that commit, so each change says drift or change. */
+/** The base the field list marks drift and change against: --base, else the merge base. */
 async function baseOf(document: PreviewDigest, stack: Stack, ref: string | undefined) {
-  if (ref === undefined) return undefined;
   const root = document.config?.["shelly-fleet:root"] ?? stack.workspace.workDir;
-  const base = await loadBase(path.resolve(stack.workspace.workDir, root), ref);
+  const base = await loadBase(path.resolve(stack.workspace.workDir, root), ref, { quietOutsideGit: true });
   return base && baseFieldsOf(base, document, stack.name);
 }

@@ -18,12 +18,19 @@ export interface GitFleetSource {
 }
 
 /** The repository that holds the fleet root; a usage error when there is none. */
+/** The fleet's files are not in git (or in a directory git ignores): no base to compare with. */
+export class NotInGitRepositoryError extends UsageError {}
+
 export async function gitFleetSource(fleetRoot: string): Promise<GitFleetSource> {
   const root = path.resolve(fleetRoot);
   const repoRoot = await git.findRoot({ fs, filepath: root }).catch(() => {
-    throw new UsageError(`${root} is not inside a git repository`);
+    throw new NotInGitRepositoryError(`${root} is not inside a git repository`);
   });
-  return { repoRoot, prefix: path.relative(repoRoot, root).split(path.sep).join("/") };
+  const prefix = path.relative(repoRoot, root).split(path.sep).join("/");
+  if (prefix !== "" && (await git.isIgnored({ fs, dir: repoRoot, filepath: prefix }))) {
+    throw new NotInGitRepositoryError(`${root} is in a directory git ignores`);
+  }
+  return { repoRoot, prefix };
 }
 
 /**

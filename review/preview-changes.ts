@@ -35,6 +35,8 @@ export interface ResourceChange {
   risks: Risk[];
   /** Why the device will reboot, when it will. */
   reboot?: string;
+  /** A device to create: read before the plan (fields are then live → files), or why not. */
+  live?: "read" | { unreadable: string };
 }
 
 /** The commit the fields were told apart against, as the comment names it. */
@@ -190,8 +192,15 @@ export function analyzePreview(digest: PreviewDigest, fallbackStack = "", base?:
     const kind = kindOf(type);
     const op = opOf(step);
     if (kind === undefined || op === undefined) continue;
+    // A device to create was read first: its fields are what the files overwrite on it.
+    const liveRead =
+      step.liveBeforeCreate && "inputs" in step.liveBeforeCreate ? step.liveBeforeCreate : undefined;
+    const before =
+      op === "create" && liveRead && step.newState
+        ? { ...step.newState, inputs: liveRead.inputs }
+        : step.oldState;
     const changed =
-      op === "delete" ? [] : changedFields(fieldsOf(kind, step.oldState), fieldsOf(kind, step.newState));
+      op === "delete" ? [] : changedFields(fieldsOf(kind, before), fieldsOf(kind, step.newState));
     const identity = identityOf(kind, step);
     const fields = base
       ? withOrigins(changed, op, identity === undefined ? undefined : base.fieldsOf(kind, identity))
@@ -200,7 +209,22 @@ export function analyzePreview(digest: PreviewDigest, fallbackStack = "", base?:
     const reboot = kind === "device" ? rebootReason(fields, generation) : undefined;
     // A new resource's identity (its address, MAC) is not a change to it; its settings are.
     const risks = risksOfChange(kind, op, fields, reboot);
-    changes.push({ kind, op, name, urn: step.urn, fields, risks, ...(reboot && { reboot }) });
+    const live =
+      op === "create" && step.liveBeforeCreate
+        ? liveRead
+          ? ("read" as const)
+          : (step.liveBeforeCreate as { unreadable: string })
+        : undefined;
+    changes.push({
+      kind,
+      op,
+      name,
+      urn: step.urn,
+      fields,
+      risks,
+      ...(reboot && { reboot }),
+      ...(live && { live }),
+    });
   }
   return {
     stack: stack || fallbackStack,

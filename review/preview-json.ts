@@ -28,6 +28,11 @@ export interface PreviewStep {
   diffReasons?: string[];
   replaceReasons?: string[];
   detailedDiff: Record<string, { kind: string; inputDiff: boolean }> | null;
+  /**
+   * shelly-fleet's own: for a device to create (adopt and configure), what it has now, read
+   * before the plan is shown (inputs shaped as the engine's), or why it could not be read.
+   */
+  liveBeforeCreate?: { inputs: Record<string, unknown> } | { unreadable: string };
 }
 
 export interface PreviewDiagnostic {

@@ -243,12 +243,12 @@ function changeDetails(change: ResourceChange): string {
     lines.push("No longer managed; the device keeps its configuration.");
   } else if (change.fields.length === 0) {
     lines.push("No visible field changes: only secret values (masked) or the provider's version differ.");
-  } else if (change.op === "create") {
+  } else if (change.op === "create" && change.live !== "read") {
     if (change.kind === "device") {
-      lines.push(
-        "The preview does not read a device before adopting it: these values overwrite whatever it has.",
-        "",
-      );
+      const why = change.live
+        ? `could not read the device (${change.live.unreadable})`
+        : "did not read the device";
+      lines.push(`The preview ${why} before adopting it: these values overwrite whatever it has.`, "");
     }
     lines.push(`| Field | Value |${whatHead[0]} Risk |`, `| --- | --- |${whatHead[1]} --- |`);
     for (const f of change.fields) {
@@ -257,6 +257,9 @@ function changeDetails(change: ResourceChange): string {
       );
     }
   } else {
+    if (change.op === "create") {
+      lines.push("Read from the device before adopting it: what it has now → what the files set.", "");
+    }
     lines.push(`| Field | Now | After |${whatHead[0]} Risk |`, `| --- | --- | --- |${whatHead[1]} --- |`);
     for (const f of change.fields) {
       const [before, after] = showChangeCells(f.key, f.before, f.after);
@@ -317,9 +320,10 @@ export function renderPreviewFieldSummary(preview: StackPreview): string {
   const lines = ["", "Changes by field (live → files):"];
   for (const change of preview.changes) {
     const label = change.previousName ? `${change.previousName} → ${change.name}` : change.name;
-    if (change.op === "create") {
+    if (change.op === "create" && change.live !== "read") {
       // A new resource: every setting is new; the count says enough here.
-      lines.push(`  ${verbs.create} ${change.kind} ${label} (${change.fields.length} settings)`);
+      const unread = change.live ? `; could not read it first: ${change.live.unreadable}` : "";
+      lines.push(`  ${verbs.create} ${change.kind} ${label} (${change.fields.length} settings${unread})`);
       continue;
     }
     lines.push(`  ${verbs[change.op] ?? change.op} ${change.kind} ${label}`);

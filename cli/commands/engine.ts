@@ -20,6 +20,7 @@ import {
   previewWithFieldSummary,
   upWithSummary,
 } from "../engine-runs";
+import { readDevicesBeforeCreate } from "../live-before-create";
 
 const OPTIONS_HELP = `Options:
   -s, --stack NAME          the stack (one per site); default: demo. A stack that does not
@@ -148,7 +149,8 @@ export const engineCommands: Command[] = [
       "                            but some devices could not be checked (unreachable)\n" +
       "      --json                print `pulumi preview --json`'s document instead of the text\n" +
       "  -b, --base REF            mark each field drift (the files equal REF's: the device changed)\n" +
-      "                            or change (the files changed since REF), e.g. --base origin/main\n",
+      "                            or change (the files changed since REF), e.g. --base origin/main;\n" +
+      "                            default: the merge base with the default branch, when in git\n",
     async (stack, { expectNoChanges, json, parallel, configFile, baseRef }) => {
       if (!json) return previewWithFieldSummary(stack, expectNoChanges, parallel, configFile, baseRef);
       // The document is printed even when the preview fails (drift under --expect-no-changes,
@@ -157,7 +159,9 @@ export const engineCommands: Command[] = [
       try {
         await stack.preview({ expectNoChanges, parallel, configFile, onEvent: digest.onEvent });
       } finally {
-        print(`${JSON.stringify(digest.digest(), null, 2)}\n`);
+        const document = digest.digest();
+        await readDevicesBeforeCreate(document, stack, configFile);
+        print(`${JSON.stringify(document, null, 2)}\n`);
       }
       return undefined;
     },

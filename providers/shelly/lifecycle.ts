@@ -27,7 +27,7 @@ import {
   ShellyApplyError,
   ShellyPlanError,
 } from "./plan/executor";
-import { isDeviceFault, skippedError, type Unreachable, unreachableSince } from "./reachability";
+import { faultLine, isDeviceFault, skippedError, type Unreachable, unreachableSince } from "./reachability";
 import {
   type ConfigRevision,
   openSession,
@@ -238,6 +238,29 @@ async function readReachable(props: ShellyDeviceOutputs): Promise<ShellyDeviceOu
     return { ...props, observed, firmware: session.firmware, revision: status.revision };
   } finally {
     await session.close();
+  }
+}
+
+/**
+ * What a device not yet in the state has now, for the preview of its create (adopt and
+ * configure): read-only, and the password goes only to the device whose MAC was checked.
+ * Undefined with the reason when the device cannot be read.
+ */
+export async function observeBeforeCreate(
+  inputs: Pick<ShellyDeviceInputs, "address" | "mac" | "desired">,
+  password: string | undefined,
+  options: { timeoutMs?: number } = {},
+): Promise<{ observed: DeviceConfig } | { unreadable: string }> {
+  try {
+    const session = await openSession(inputs.address, { ...options, expectedMac: inputs.mac, password });
+    try {
+      return { observed: observe(inputs.desired, await session.readDocuments()) };
+    } finally {
+      await session.close();
+    }
+  } catch (err) {
+    if (isDeviceFault(err)) return { unreadable: faultLine(err) };
+    throw err;
   }
 }
 

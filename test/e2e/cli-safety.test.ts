@@ -193,6 +193,10 @@ describe("engine command guards", () => {
       /device\.name: "By hand" → "Garage"\s+\(drift: changed on the device; applying reverts it\)/,
     );
     expect(preview.stdout).toMatch(/switch\[0\]\.name: .* → "Door"\s+\(change: set by this pull request\)/);
+    // Without --base, the merge base with the default branch (here: the branch itself).
+    const byDefault = await cli("preview", "--stack", "site");
+    expect(byDefault.code, byDefault.stderr).toBe(0);
+    expect(byDefault.stdout).toMatch(/device\.name: "By hand" → "Garage"\s+\(drift: changed on the device/);
     const wrongRef = await cli("preview", "--stack", "site", "--base", "no-such-ref");
     expect(wrongRef.code).toBe(2);
     expect(wrongRef.stderr.trim().split("\n")).toHaveLength(1);

@@ -83,6 +83,13 @@ describe("fleet: the real engine against simulated devices", () => {
     expect(up.stderr).toBe("");
     expect(up.code).toBe(0);
     expect(up.stdout).toMatch(/\+ 3 created/);
+    // Each device was read before the plan adopted it: what it had → what the files set.
+    expect(up.stdout).toMatch(
+      /\+ adopt and configure device porch\n(?: {6}.*\n)*? {6}switch\[0\]\.name: .* → "Light"/,
+    );
+    expect(up.stdout).toMatch(
+      /\+ adopt and configure device garage\n(?: {6}.*\n)*? {6}device\.name: .* → "Garage"/,
+    );
     expect(writes(garage)).toBeGreaterThan(0);
     expect(writes(porch)).toBeGreaterThan(0);
   });

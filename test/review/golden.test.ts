@@ -111,9 +111,23 @@ describe("golden pull-request comments", () => {
   });
 
   test("a new device over an existing one: its values overwrite the device's", async () => {
-    await expect(comment([porch({}, porchDesired, "create")], undefined)).toMatchFileSnapshot(
-      golden("new-device"),
+    // Read before the plan (cli/live-before-create.ts): the device's own name and switch name.
+    const live = { ...porchDesired, device: { ...porchDesired.device, name: "shellyplus1pm-c0ffee" } };
+    const created = porch({}, porchDesired, "create");
+    created.liveBeforeCreate = {
+      inputs: toEngine({ ...fromEngine(porchInputs), desired: { ...live, switch: [{ id: 0, name: "" }] } }),
+    };
+    await expect(comment([created], undefined)).toMatchFileSnapshot(golden("new-device"));
+  });
+
+  test("a new device that could not be read first: the files' values, and why", async () => {
+    const created = porch({}, porchDesired, "create");
+    created.liveBeforeCreate = { unreadable: "no answer within 5000 ms (identity at 10.0.20.32)" };
+    const text = comment([created], undefined);
+    expect(text).toContain(
+      "The preview could not read the device (no answer within 5000 ms (identity at 10.0.20.32)) before adopting it",
     );
+    expect(text).toMatch(/\| `device\.name` \| "Porch" \|/);
   });
 
   test("a reservation IP change: the device moves at its next lease renewal", async () => {

@@ -1,0 +1,50 @@
+// Before a plan adopts a device (create = adopt and configure), read what it has now, so the
+// plan shows live → files for it as for an update instead of only the files' values. Read-only;
+// the login password goes only to a device that showed the file's MAC first.
+import type { Stack } from "@pulumi/pulumi/automation";
+import { readStackConfig } from "../automation/stack-config";
+import { secretEnvName } from "../providers/shared/secrets";
+import { fromEngine, toEngine } from "../providers/shelly/engine-inputs";
+import { observeBeforeCreate } from "../providers/shelly/lifecycle";
+import { type PreviewDigest, type PreviewStep, sanitize } from "../review/preview-json";
+
+const CONCURRENCY = 8;
+
+function devicesToCreate(digest: PreviewDigest): PreviewStep[] {
+  return digest.steps.filter(
+    (step) =>
+      step.op === "create" &&
+      step.newState !== undefined &&
+      /\/shelly:Device$/.test(step.newState.type) &&
+      typeof step.newState.inputs.address === "string" &&
+      typeof step.newState.inputs.mac === "string",
+  );
+}
+
+/** Adds `liveBeforeCreate` to each device step that creates; a device that cannot be read says why. */
+export async function readDevicesBeforeCreate(
+  digest: PreviewDigest,
+  stack: Stack,
+  configFile: string | undefined,
+): Promise<void> {
+  const steps = devicesToCreate(digest);
+  if (steps.length === 0) return;
+  const config = await readStackConfig(stack, configFile);
+  const secret = (name: string) =>
+    config.get(`shelly-fleet:secret.${name}`) ?? process.env[secretEnvName(name)];
+  const timeout = Number(config.get("shelly-fleet:timeoutMs"));
+  const options = Number.isFinite(timeout) && timeout > 0 ? { timeoutMs: timeout } : {};
+  const queue = [...steps];
+  const worker = async () => {
+    for (let step = queue.shift(); step; step = queue.shift()) {
+      const inputs = fromEngine((step.newState as NonNullable<PreviewStep["newState"]>).inputs);
+      const password = inputs.loginSecret ? secret(inputs.loginSecret) : undefined;
+      const live = await observeBeforeCreate(inputs, password, options);
+      step.liveBeforeCreate =
+        "observed" in live
+          ? { inputs: sanitize(toEngine({ ...inputs, desired: live.observed })) as Record<string, unknown> }
+          : live;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, steps.length) }, worker));
+}
