@@ -20,3 +20,15 @@ export function isCanonicalMac(text: string): boolean {
 export function describeFailures(failures: Failure[]): string {
   return failures.map((f) => `${f.property}: ${f.reason}`).join("; ");
 }
+
+/**
+ * Why OPNsense's DescriptionField (alias and Kea reservation descriptions) would refuse this text:
+ * no line breaks or control characters, and at most 255 bytes (PHP counts bytes, not characters).
+ */
+export function descriptionProblem(text: string): string | undefined {
+  if (/[\n\r]/.test(text)) return "must be one line (OPNsense refuses line breaks)";
+  if (/[\0\v\f]/.test(text)) return "must not hold control characters";
+  const bytes = Buffer.byteLength(text);
+  if (bytes > 255) return `is ${bytes} bytes in UTF-8; OPNsense allows at most 255`;
+  return undefined;
+}
