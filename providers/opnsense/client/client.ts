@@ -53,6 +53,31 @@ const list = (value: unknown): string[] =>
     .map((item) => item.trim())
     .filter((item) => item !== "");
 
+/** Every field of an item as `set_<x>` takes it back (a `get_<x>` answer): lists joined by `separator`. */
+export type ItemFields = Record<string, unknown>;
+
+function isOptionMap(value: object): boolean {
+  return Object.values(value).every(
+    (option) => option !== null && typeof option === "object" && "selected" in option,
+  );
+}
+
+/** A `get_<x>` view turned into a `set_<x>` body: option maps become their selected keys. */
+export function settableFields(view: Record<string, unknown>, separator = ","): ItemFields {
+  return Object.fromEntries(
+    Object.entries(view)
+      // `%field` display texts (25.7+) are not fields.
+      .filter(([key]) => !key.startsWith("%"))
+      .map(([key, value]) => {
+        if (value === null || typeof value !== "object") return [key, str(value)];
+        // An option list with nothing to choose from is `{}` in get, a single value in set.
+        if (Object.keys(value).length === 0 || isOptionMap(value))
+          return [key, selectedKeys(value).join(separator)];
+        return [key, settableFields(value as Record<string, unknown>, separator)];
+      }),
+  );
+}
+
 /** The selected keys of an option map (`get_*` answers), without the `""` of an empty list. */
 export function selectedKeys(value: unknown): string[] {
   if (typeof value === "string") return value === "" ? [] : [value];
@@ -126,6 +151,14 @@ export class OpnsenseClient {
     }
   }
 
+  /** Every field of one item (undefined when it is gone), to put back exactly as it was. */
+  private async itemFields(command: string, wrapper: string): Promise<ItemFields | undefined> {
+    const body = (await this.http.json("GET", command, { read: true })) as Record<string, unknown>;
+    const view = body?.[wrapper];
+    if (!view || typeof view !== "object") return undefined;
+    return settableFields(view as Record<string, unknown>);
+  }
+
   // --- Kea DHCPv4 ------------------------------------------------------------------------------
 
   async keaSubnets(): Promise<KeaSubnet[]> {
@@ -177,6 +210,15 @@ export class OpnsenseClient {
     return created;
   }
 
+  async keaReservationFields(uuid: string): Promise<ItemFields | undefined> {
+    return this.itemFields(`kea/dhcpv4/get_reservation/${uuid}`, "reservation");
+  }
+
+  /** Puts back what `keaReservationFields` read (an upsert: recreates it under its uuid). */
+  async restoreKeaReservation(fields: ItemFields, uuid: string): Promise<void> {
+    await this.mutate(`kea/dhcpv4/set_reservation/${uuid}`, "reservation", { reservation: fields });
+  }
+
   async deleteKeaReservation(uuid: string): Promise<void> {
     await this.mutate(`kea/dhcpv4/del_reservation/${uuid}`, "reservation", {});
   }
@@ -214,6 +256,15 @@ export class OpnsenseClient {
         call: "POST dnsmasq/settings/add_host",
       });
     return created;
+  }
+
+  async dnsmasqHostFields(uuid: string): Promise<ItemFields | undefined> {
+    return this.itemFields(`dnsmasq/settings/get_host/${uuid}`, "host");
+  }
+
+  /** Puts back what `dnsmasqHostFields` read: every address, MAC and setting of the host. */
+  async restoreDnsmasqHost(fields: ItemFields, uuid: string): Promise<void> {
+    await this.mutate(`dnsmasq/settings/set_host/${uuid}`, "host", { host: fields });
   }
 
   async deleteDnsmasqHost(uuid: string): Promise<void> {
