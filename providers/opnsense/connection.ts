@@ -1,6 +1,6 @@
 // The firewall connection the OPNsense resources share in one provider process: the client, from
-// stack config (never from the state), and one ApplyCoordinator, so that all resources of an apply
-// share one backup and one reconfigure per service.
+// stack config (never from the state), with its lists searched once per run (cacheReads), and one
+// ApplyCoordinator, so that all resources of an apply share one backup and one reconfigure per service.
 
 import * as fs from "node:fs";
 import { startRunGuard } from "../shared/run-guard";
@@ -59,12 +59,15 @@ export function opnsense(): OpnsenseClient {
       );
     }
   }
-  client = new OpnsenseClient({
-    url: settings.url as string,
-    key: settings.key as string,
-    secret: settings.secret as string,
-    ...(ca !== undefined && { ca }),
-  });
+  client = new OpnsenseClient(
+    {
+      url: settings.url as string,
+      key: settings.key as string,
+      secret: settings.secret as string,
+      ...(ca !== undefined && { ca }),
+    },
+    { cacheReads: true },
+  );
   return client;
 }
 

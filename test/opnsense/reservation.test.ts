@@ -16,6 +16,7 @@ import type { DnsmasqHostRecord } from "../../sim/opnsense/validate";
 
 describe("DhcpReservation lifecycle against the simulator", () => {
   let sim: OpnsenseSim;
+  const backupDir = fs.mkdtempSync(path.join(os.tmpdir(), "opnsense-backups-"));
   beforeAll(async () => {
     sim = await startOpnsense();
   });
@@ -25,7 +26,11 @@ describe("DhcpReservation lifecycle against the simulator", () => {
     sim.keaReservations.clear();
     sim.keaSubnets.clear();
     sim.faults = {};
-    const backupDir = fs.mkdtempSync(path.join(os.tmpdir(), "opnsense-backups-"));
+    newRun();
+  });
+
+  /** What a new provider process does first: configure from stack config (a fresh client and cache). */
+  function newRun(): void {
     const config: Record<string, string> = {
       "shelly-fleet:opnsense.url": sim.address,
       "shelly-fleet:opnsense.key": sim.key,
@@ -33,7 +38,7 @@ describe("DhcpReservation lifecycle against the simulator", () => {
       "shelly-fleet:opnsense.backupDir": backupDir,
     };
     configure((key) => config[key]);
-  });
+  }
 
   const spec = (overrides: Partial<DhcpReservationInputs> = {}): DhcpReservationInputs => ({
     device: "garage",
@@ -99,4 +104,54 @@ describe("DhcpReservation lifecycle against the simulator", () => {
     await expect(update({ ...inputs, uuid }, inputs, uuid)).rejects.toThrow(/rolled back 1 of 1/);
     expect(sim.keaReservations.get(uuid)).toEqual(before);
   });
+
+  /** Creates `n` Kea reservations at once, as the engine does; the simulator's requests by command. */
+  async function createFleet(
+    n: number,
+    ip = (i: number) => `10.0.${30 + Math.floor(i / 250)}.${(i % 250) + 1}`,
+  ) {
+    sim.log.length = 0;
+    await Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        create(
+          spec({
+            backend: "kea",
+            subnet: "10.0.0.0/16",
+            device: `d${i}`,
+            mac: `aa:bb:cc:00:${(i >> 8).toString(16).padStart(2, "0")}:${(i & 255).toString(16).padStart(2, "0")}`,
+            ip: ip(i),
+            hostname: "",
+            description: `shelly-fleet home/d${i}`,
+          }),
+        ),
+      ),
+    );
+    const counts: Record<string, number> = {};
+    for (const entry of sim.log) counts[entry.command] = (counts[entry.command] ?? 0) + 1;
+    return { total: sim.log.length, counts };
+  }
+
+  test("200 reservations cost one search per list, one write each: O(N) requests", async () => {
+    sim.addKeaSubnet({ subnet: "10.0.0.0/16" });
+    const first = await createFleet(200);
+    expect(sim.keaReservations.size).toBe(200);
+    expect(first.counts["kea/dhcpv4/searchreservation"]).toBe(1);
+    expect(first.counts["kea/dhcpv4/searchsubnet"]).toBe(1);
+    expect(first.counts["kea/dhcpv4/addreservation"]).toBe(200);
+    expect(first.total).toBeLessThanOrEqual(200 + 10);
+
+    // The next run (a new provider process) finds everything in place: reads only.
+    newRun();
+    const again = await createFleet(200);
+    expect(again.counts).toEqual({ "kea/dhcpv4/searchreservation": 1, "kea/dhcpv4/searchsubnet": 1 });
+
+    // Moving every device to another address: one set each, after one get of the item it replaces
+    // (the rollback's copy of every field); still one search.
+    newRun();
+    const moved = await createFleet(200, (i) => `10.0.${40 + Math.floor(i / 250)}.${(i % 250) + 1}`);
+    expect(moved.counts["kea/dhcpv4/setreservation"]).toBe(200);
+    expect(moved.counts["kea/dhcpv4/getreservation"]).toBe(200);
+    expect(moved.counts["kea/dhcpv4/searchreservation"]).toBe(1);
+    expect(moved.total).toBeLessThanOrEqual(2 * 200 + 10);
+  }, 60_000);
 });
