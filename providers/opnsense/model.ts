@@ -1,6 +1,7 @@
 // What the OPNsense resources share in their local checks, as pure functions (API.md §0.6): a MAC
 // OPNsense would accept but Kea would choke on must never reach the firewall.
 import { normalizeMac } from "../shared/net";
+import { isCleartext } from "./client";
 
 export interface Failure {
   property: string;
@@ -31,4 +32,30 @@ export function descriptionProblem(text: string): string | undefined {
   const bytes = Buffer.byteLength(text);
   if (bytes > 255) return `is ${bytes} bytes in UTF-8; OPNsense allows at most 255`;
   return undefined;
+}
+
+/**
+ * The stack's OPNsense URL judged before anything runs: an error for `http://` to another machine
+ * without the opt-in, and a warning for every run that has it.
+ */
+export function transportCheck(
+  url: string,
+  allowCleartext: boolean,
+  stackFile: string,
+): { error?: string; warning?: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { error: `${stackFile}: shelly-fleet:opnsense.url: not a URL` };
+  }
+  if (!isCleartext(parsed)) return {};
+  if (!allowCleartext) {
+    return {
+      error: `${stackFile}: shelly-fleet:opnsense.url: http:// sends the API key and secret in clear text; use https:// (README: OPNsense TLS), or set shelly-fleet:opnsense.allowCleartext to true for a lab`,
+    };
+  }
+  return {
+    warning: `OPNsense at ${parsed.host} over http:// (shelly-fleet:opnsense.allowCleartext): the API key and secret cross the network readable by anyone on the path`,
+  };
 }
