@@ -176,6 +176,30 @@ describe("OpnsenseClient against the simulator", () => {
   });
 });
 
+/** An HTTPS server on loopback with a fresh self-signed certificate, answering one search. */
+async function subnetServer(
+  dir: string,
+  subject: string,
+  altName: string,
+): Promise<{ cert: string; server: https.Server }> {
+  const [keyFile, certFile] = [path.join(dir, "key.pem"), path.join(dir, "cert.pem")];
+  execFileSync(
+    "openssl",
+    [
+      ...["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", subject],
+      ...["-addext", `subjectAltName=${altName}`, "-keyout", keyFile, "-out", certFile],
+    ],
+    { stdio: "ignore" },
+  );
+  const cert = fs.readFileSync(certFile, "utf8");
+  const server = https.createServer({ key: fs.readFileSync(keyFile), cert }, (_req, res) => {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end('{"rows":[{"uuid":"u","subnet":"10.0.30.0\\/24"}],"rowCount":1,"total":1,"current":1}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { cert, server };
+}
+
 describe("OpnsenseClient over HTTPS", () => {
   let server: https.Server;
   let url: string;
@@ -184,36 +208,7 @@ describe("OpnsenseClient over HTTPS", () => {
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "opnsense-tls-"));
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=127.0.0.1",
-        "-addext",
-        "subjectAltName=IP:127.0.0.1",
-        "-keyout",
-        path.join(dir, "key.pem"),
-        "-out",
-        path.join(dir, "cert.pem"),
-      ],
-      { stdio: "ignore" },
-    );
-    ca = fs.readFileSync(path.join(dir, "cert.pem"), "utf8");
-    server = https.createServer(
-      { key: fs.readFileSync(path.join(dir, "key.pem")), cert: ca },
-      (_req, res) => {
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end('{"rows":[{"uuid":"u","subnet":"10.0.30.0\\/24"}],"rowCount":1,"total":1,"current":1}');
-      },
-    );
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    ({ cert: ca, server } = await subnetServer(dir, "/CN=127.0.0.1", "IP:127.0.0.1"));
     url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   afterAll(async () => {
@@ -254,22 +249,8 @@ describe("OPNsense's default certificate: it names only <hostname>.<domain>", ()
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "opnsense-tls-name-"));
-    execFileSync(
-      "openssl",
-      [
-        ...["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"],
-        ...["-subj", "/CN=fw.lan.example", "-addext", "subjectAltName=DNS:fw.lan.example"],
-        ...["-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem")],
-      ],
-      { stdio: "ignore" },
-    );
-    cert = fs.readFileSync(path.join(dir, "cert.pem"), "utf8");
+    ({ cert, server } = await subnetServer(dir, "/CN=fw.lan.example", "DNS:fw.lan.example"));
     fingerprint = new X509Certificate(cert).fingerprint256;
-    server = https.createServer({ key: fs.readFileSync(path.join(dir, "key.pem")), cert }, (_req, res) => {
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end('{"rows":[{"uuid":"u","subnet":"10.0.30.0\\/24"}],"rowCount":1,"total":1,"current":1}');
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   afterAll(async () => {
