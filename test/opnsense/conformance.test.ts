@@ -314,6 +314,21 @@ describe("OPNsense simulator conformance", () => {
       expect(await message("http")).toBe("Reserved protocol or service names may not be used");
     });
 
+    test("release 24.1 puts the name into the reserved-keyword message; 24.7+ sends %s", async () => {
+      const old = await startOpnsense({ release: "24.1" });
+      try {
+        const answer = await post(old, "firewall/alias/add_item", {
+          alias: { name: "table", type: "host", content: "10.0.30.21" },
+        });
+        expect(answer.json).toEqual({
+          result: "failed",
+          validations: { "alias.name": 'The name cannot be the internally reserved keyword "table".' },
+        });
+      } finally {
+        await old.close();
+      }
+    });
+
     test("get_alias_u_u_i_d by exact name, [] when missing; set and del like the fixtures", async () => {
       const uuid = ((await addAlias({})).json as { uuid: string }).uuid;
       expect((await raw(sim, "GET", "firewall/alias/get_alias_u_u_i_d/shelly_lights")).json).toEqual({
