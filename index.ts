@@ -32,12 +32,9 @@ export default async function program(): Promise<Record<string, unknown>> {
   const opnsenseUrl = config.get("opnsense.url");
   if (opnsenseUrl) {
     const stackFile = `stacks/Pulumi.${pulumi.getStack()}.yaml`;
-    const transport = transportCheck(
-      opnsenseUrl,
-      config.getBoolean("opnsense.allowCleartext") ?? false,
-      stackFile,
-    );
-    if (transport.error) throw new pulumi.RunError(transport.error);
+    const transport = transportCheck(opnsenseUrl, config.getBoolean("opnsense.allowCleartext") ?? false);
+    if (transport.error)
+      throw new pulumi.RunError(`${stackFile}: shelly-fleet:opnsense.url: ${transport.error}`);
     if (transport.warning) pulumi.log.warn(transport.warning);
   }
   const opnsense = opnsenseUrl ? declareOpnsense(site, fleet.devices) : undefined;

@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { aliasNameProblem } from "../providers/opnsense/alias/model";
-import { descriptionProblem } from "../providers/opnsense/model";
+import { descriptionProblem, transportCheck } from "../providers/opnsense/model";
 import { aliasDescription, reservationDescription } from "../providers/opnsense/plan";
 import { inRange, inSubnet, isHostname, isIPv4, normalizeMac, parseSubnet } from "../providers/shared/net";
 import { CATALOG, type SectionName, type SectionSpec } from "../providers/shelly/model/catalog";
@@ -145,6 +145,7 @@ class FleetLoader {
       profiles: [],
       ...(this.files.exists(stackFile) && { stackFile }),
     };
+    if (site.stackFile) this.checkOpnsenseTransport(site.stackFile);
     if (!this.files.exists(relative)) return { site, valid: true };
     site.file = relative;
     const source = this.read(relative, "site");
@@ -352,6 +353,30 @@ class FleetLoader {
             `host name ${network.hostname} is also used by ${byHost}`,
           );
       }
+    }
+  }
+
+  /**
+   * The stack file's OPNsense URL: `http://` to another machine needs the opt-in. Pulumi writes
+   * config as flat `key: value` lines, so the two keys are read by line, not with a YAML parser.
+   */
+  private checkOpnsenseTransport(stackFile: string): void {
+    const text = this.files.read(stackFile);
+    const lines = text.split("\n");
+    const index = lines.findIndex((line) => /^\s+shelly-fleet:opnsense\.url:/.test(line));
+    if (index < 0) return;
+    const url = (lines[index] as string)
+      .replace(/^\s+shelly-fleet:opnsense\.url:\s*/, "")
+      .replace(/^["']|["']\s*$/g, "");
+    const allowed = /^\s+shelly-fleet:opnsense\.allowCleartext:\s*["']?true["']?\s*$/m.test(text);
+    const { error } = transportCheck(url.trim(), allowed);
+    if (error) {
+      this.errors.push({
+        file: stackFile,
+        keyPath: "config.shelly-fleet:opnsense.url",
+        line: index + 1,
+        message: error,
+      });
     }
   }
 

@@ -38,21 +38,17 @@ export function descriptionProblem(text: string): string | undefined {
  * The stack's OPNsense URL judged before anything runs: an error for `http://` to another machine
  * without the opt-in, and a warning for every run that has it.
  */
-export function transportCheck(
-  url: string,
-  allowCleartext: boolean,
-  stackFile: string,
-): { error?: string; warning?: string } {
+export function transportCheck(url: string, allowCleartext: boolean): { error?: string; warning?: string } {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    return { error: `${stackFile}: shelly-fleet:opnsense.url: not a URL` };
+    return { error: "not a URL" };
   }
   if (!isCleartext(parsed)) return {};
   if (!allowCleartext) {
     return {
-      error: `${stackFile}: shelly-fleet:opnsense.url: http:// sends the API key and secret in clear text; use https:// (README: OPNsense TLS), or set shelly-fleet:opnsense.allowCleartext to true for a lab`,
+      error: `http:// sends the API key and secret in clear text; use https:// (README: OPNsense TLS), or set shelly-fleet:opnsense.allowCleartext to true for a lab`,
     };
   }
   return {
