@@ -8,6 +8,7 @@ import { dependencyOn } from "./program/failed-resources";
 import { declareOpnsense } from "./program/opnsense";
 import { declareProvisioning } from "./program/provision";
 import { declareShellyDevice, secretDigests } from "./program/shelly";
+import { transportCheck } from "./providers/opnsense/model";
 
 /** The package root, from the source (index.ts) or the build (dist/index.js). */
 const PACKAGE_ROOT = path.basename(__dirname) === "dist" ? path.dirname(__dirname) : __dirname;
@@ -28,7 +29,15 @@ export default async function program(): Promise<Record<string, unknown>> {
   const digests = secretDigests(config);
 
   // OPNsense is managed only when the stack names a firewall: reservations before devices.
-  const opnsense = config.get("opnsense.url") ? declareOpnsense(site, fleet.devices) : undefined;
+  const opnsenseUrl = config.get("opnsense.url");
+  if (opnsenseUrl) {
+    const stackFile = `stacks/Pulumi.${pulumi.getStack()}.yaml`;
+    const transport = transportCheck(opnsenseUrl, config.getBoolean("opnsense.allowCleartext") ?? false);
+    if (transport.error)
+      throw new pulumi.RunError(`${stackFile}: shelly-fleet:opnsense.url: ${transport.error}`);
+    if (transport.warning) pulumi.log.warn(transport.warning);
+  }
+  const opnsense = opnsenseUrl ? declareOpnsense(site, fleet.devices) : undefined;
 
   const loginSecret = site.credentials?.device_password?.secret;
   const devices = fleet.devices.map((device: DesiredDevice) => {

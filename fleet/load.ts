@@ -2,6 +2,9 @@
 // then the fleet-wide checks and one merge per device. Mistakes are collected, never thrown.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { aliasNameProblem } from "../providers/opnsense/alias/model";
+import { descriptionProblem, transportCheck } from "../providers/opnsense/model";
+import { aliasDescription, reservationDescription } from "../providers/opnsense/plan";
 import { inRange, inSubnet, isHostname, isIPv4, normalizeMac, parseSubnet } from "../providers/shared/net";
 import { CATALOG, type SectionName, type SectionSpec } from "../providers/shelly/model/catalog";
 import { CHANNEL_SECTIONS, type ModelSpec, modelSpec } from "../providers/shelly/model/models";
@@ -142,6 +145,7 @@ class FleetLoader {
       profiles: [],
       ...(this.files.exists(stackFile) && { stackFile }),
     };
+    if (site.stackFile) this.checkOpnsenseTransport(site.stackFile);
     if (!this.files.exists(relative)) return { site, valid: true };
     site.file = relative;
     const source = this.read(relative, "site");
@@ -318,6 +322,7 @@ class FleetLoader {
         if (network.hostname !== undefined && !isHostname(network.hostname)) {
           this.error(source, ["network", "hostname"], `expected a host name; got "${network.hostname}"`);
         }
+        this.checkOpnsenseNames(device);
       }
       const seen = perSite.get(site.site.name);
       const [ipKey, ip] = network?.ip
@@ -348,6 +353,48 @@ class FleetLoader {
             `host name ${network.hostname} is also used by ${byHost}`,
           );
       }
+    }
+  }
+
+  /**
+   * The stack file's OPNsense URL: `http://` to another machine needs the opt-in. Pulumi writes
+   * config as flat `key: value` lines, so the two keys are read by line, not with a YAML parser.
+   */
+  private checkOpnsenseTransport(stackFile: string): void {
+    const text = this.files.read(stackFile);
+    const lines = text.split("\n");
+    const index = lines.findIndex((line) => /^\s+shelly-fleet:opnsense\.url:/.test(line));
+    if (index < 0) return;
+    const url = (lines[index] as string)
+      .replace(/^\s+shelly-fleet:opnsense\.url:\s*/, "")
+      .replace(/^["']|["']\s*$/g, "");
+    const allowed = /^\s+shelly-fleet:opnsense\.allowCleartext:\s*["']?true["']?\s*$/m.test(text);
+    const { error } = transportCheck(url.trim(), allowed);
+    if (error) {
+      this.errors.push({
+        file: stackFile,
+        keyPath: "config.shelly-fleet:opnsense.url",
+        line: index + 1,
+        message: error,
+      });
+    }
+  }
+
+  /** What OPNsense's models would refuse of this device's reservation and aliases (before any write). */
+  private checkOpnsenseNames(device: DeviceFile): void {
+    const { source, site, network } = device;
+    for (const name of network?.aliases ?? []) {
+      const problem = aliasNameProblem(name);
+      if (problem) this.error(source, ["network", "aliases"], `alias "${name}" ${problem}`);
+    }
+    if (network?.ip !== undefined && site.site.dhcpBackend === "kea") {
+      const problem = descriptionProblem(reservationDescription(site.site.name, device.name));
+      if (problem) this.error(source, [], `the reservation's description (site and file name) ${problem}`);
+    }
+    if ((network?.aliases ?? []).length > 0) {
+      const problem = descriptionProblem(aliasDescription(site.site.name));
+      if (problem)
+        this.error(source, ["network", "aliases"], `the alias description (the site's name) ${problem}`);
     }
   }
 

@@ -1,6 +1,6 @@
 // The firewall connection the OPNsense resources share in one provider process: the client, from
-// stack config (never from the state), and one ApplyCoordinator, so that all resources of an apply
-// share one backup and one reconfigure per service.
+// stack config (never from the state), with its lists searched once per run (cacheReads), and one
+// ApplyCoordinator, so that all resources of an apply share one backup and one reconfigure per service.
 
 import * as fs from "node:fs";
 import { startRunGuard } from "../shared/run-guard";
@@ -12,6 +12,9 @@ interface Settings {
   key?: string;
   secret?: string;
   caFile?: string;
+  serverName?: string;
+  certificateSha256?: string;
+  allowCleartext?: boolean;
 }
 
 let settings: Settings = {};
@@ -27,6 +30,9 @@ export function configure(get: (key: string) => string | undefined): void {
     key: get("shelly-fleet:opnsense.key"),
     secret: get("shelly-fleet:opnsense.secret"),
     caFile: get("shelly-fleet:opnsense.caFile"),
+    serverName: get("shelly-fleet:opnsense.serverName"),
+    certificateSha256: get("shelly-fleet:opnsense.certificateSha256"),
+    allowCleartext: get("shelly-fleet:opnsense.allowCleartext") === "true",
   };
   client = undefined;
   const backupDir = get("shelly-fleet:opnsense.backupDir");
@@ -59,12 +65,18 @@ export function opnsense(): OpnsenseClient {
       );
     }
   }
-  client = new OpnsenseClient({
-    url: settings.url as string,
-    key: settings.key as string,
-    secret: settings.secret as string,
-    ...(ca !== undefined && { ca }),
-  });
+  client = new OpnsenseClient(
+    {
+      url: settings.url as string,
+      key: settings.key as string,
+      secret: settings.secret as string,
+      ...(ca !== undefined && { ca }),
+      ...(settings.serverName && { serverName: settings.serverName }),
+      ...(settings.certificateSha256 && { certificateSha256: settings.certificateSha256 }),
+      allowCleartext: settings.allowCleartext ?? false,
+    },
+    { cacheReads: true },
+  );
   return client;
 }
 

@@ -1,7 +1,7 @@
 // What shelly-fleet declares on OPNsense for a site, as a pure function: the DHCP reservations and
 // firewall aliases of its devices, with the fleet-wide checks that run before any write.
 import { type AliasSpec, aliasNameProblem, sortContent } from "./alias/model";
-import { canonicalMac } from "./model";
+import { canonicalMac, descriptionProblem } from "./model";
 import { type DhcpBackend, type ReservationSpec, reservationFailures } from "./reservation/model";
 
 /** The parts of a site the planner needs (structurally a fleet `Site`). */
@@ -25,6 +25,16 @@ export interface OpnsensePlan {
   aliases: AliasSpec[];
   /** Each names the device (or site) and the key; nothing may be written while there are any. */
   errors: string[];
+}
+
+/** The description of a device's reservation: its site and file name. */
+export function reservationDescription(site: string, device: string): string {
+  return `shelly-fleet ${site}/${device}`;
+}
+
+/** The description of a site's aliases. */
+export function aliasDescription(site: string): string {
+  return `shelly-fleet ${site}: Shelly devices`;
 }
 
 /**
@@ -68,12 +78,16 @@ export function planOpnsense(site: NetworkSite, devices: NetworkDevice[]): Opnse
           mac,
           ip: network.ip,
           hostname: network.hostname ?? "",
-          description: `shelly-fleet ${site.name}/${device.name}`,
+          description: reservationDescription(site.name, device.name),
         };
         for (const failure of reservationFailures(spec)) {
-          errors.push(
-            `${device.name}: ${failure.property === "mac" ? "mac" : `network.${failure.property}`}: ${failure.reason}`,
-          );
+          const key =
+            failure.property === "mac"
+              ? "mac"
+              : failure.property === "description"
+                ? "the file name (the reservation's description)"
+                : `network.${failure.property}`;
+          errors.push(`${device.name}: ${key}: ${failure.reason}`);
         }
         reservations.push(spec);
       }
@@ -96,13 +110,18 @@ export function planOpnsense(site: NetworkSite, devices: NetworkDevice[]): Opnse
       members.set(name, entry);
     }
   }
+  const description = aliasDescription(site.name);
+  const descriptionIssue = members.size > 0 ? descriptionProblem(description) : undefined;
+  if (descriptionIssue) {
+    errors.push(`site ${site.name}: the site's name (its aliases' description) ${descriptionIssue}`);
+  }
   const aliases = [...members]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, entry]) => ({
       name,
       content: sortContent([...new Set(entry.ips)]),
       members: entry.devices.sort(),
-      description: `shelly-fleet ${site.name}: Shelly devices`,
+      description,
     }));
   return { reservations, aliases, errors };
 }

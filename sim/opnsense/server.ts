@@ -10,6 +10,7 @@ import {
   type DnsmasqHostRecord,
   type KeaReservationRecord,
   UUID_V4,
+  type ValidationRelease,
   type Validations,
   validateAlias,
   validateDnsmasqHost,
@@ -55,7 +56,23 @@ export interface OpnsenseSimOptions {
   rowFormat?: RowFormat;
   keaSubnets?: KeaSubnetSeed[];
   faults?: OpnsenseFaults;
+  /** Whose validation messages: default 26.1 (24.1 substitutes the name into one of them). */
+  release?: ValidationRelease;
+  /** The API user's privileges (ACL.xml names, README.md); default: all of them. */
+  privileges?: OpnsensePrivilege[];
 }
+
+/** The privileges (opnsense/core models/OPNsense/<Module>/ACL/ACL.xml) the simulated API checks. */
+export const OPNSENSE_PRIVILEGES = {
+  "page-dhcp-kea-v4": { name: "Services: DHCP: Kea(v4)", patterns: ["kea/dhcpv4/", "kea/service/"] },
+  "page-services-dnsforwarder": { name: "Services: Dnsmasq DNS/DHCP: Settings", patterns: ["dnsmasq/"] },
+  "page-firewall-alias-edit": { name: "Firewall: Alias: Edit", patterns: ["firewall/alias/"] },
+  "page-diagnostics-configurationhistory": {
+    name: "Diagnostics: Configuration History",
+    patterns: ["core/backup/"],
+  },
+} as const;
+export type OpnsensePrivilege = keyof typeof OPNSENSE_PRIVILEGES;
 
 export interface OpnsenseRequestLogEntry {
   method: string;
@@ -90,6 +107,13 @@ interface Call {
   params: string[];
   body: Record<string, unknown>;
   query: URLSearchParams;
+}
+
+/** A list or object where the model has a single value: PHP throws, the API answers HTTP 500. */
+class InputTypeError extends Error {
+  constructor(field: string) {
+    super(`Invalid input type for ${field}: expected a single value`);
+  }
 }
 
 /** Built-in aliases: present in search, get and export with their name as the uuid (API.md §6.4). */
@@ -168,6 +192,9 @@ export class OpnsenseSim {
   readonly secret: string;
   rowFormat: RowFormat;
   faults: OpnsenseFaults;
+  release: ValidationRelease;
+  /** What the API user may call: edit it to take a privilege away (HTTP 403). */
+  privileges: Set<OpnsensePrivilege>;
 
   readonly keaSubnets = new Map<string, KeaSubnetRecord>();
   readonly keaReservations = new Map<string, KeaReservationRecord>();
@@ -178,7 +205,8 @@ export class OpnsenseSim {
 
   /** What each service last loaded on reconfigure (JSON of the stored objects then). */
   readonly running: Record<OpnsenseService, string> = { kea: "[]", dnsmasq: "[]", alias: "[]" };
-  readonly serviceStatus: Record<OpnsenseService, "running" | "stopped"> = {
+  /** `disabled`: the service is switched off in its settings; reconfigure leaves it so. */
+  readonly serviceStatus: Record<OpnsenseService, "running" | "stopped" | "disabled"> = {
     kea: "running",
     dnsmasq: "running",
     alias: "running",
@@ -200,6 +228,10 @@ export class OpnsenseSim {
     this.secret = options.secret ?? randomBytes(30).toString("base64url");
     this.rowFormat = options.rowFormat ?? "modern";
     this.faults = options.faults ?? {};
+    this.release = options.release ?? "26.1";
+    this.privileges = new Set(
+      options.privileges ?? (Object.keys(OPNSENSE_PRIVILEGES) as OpnsensePrivilege[]),
+    );
     for (const seed of options.keaSubnets ?? []) this.addKeaSubnet(seed);
     this.collections = {
       reservation: this.reservationCollection(),
@@ -314,6 +346,10 @@ export class OpnsenseSim {
       return;
     }
     command = routeKey(module, controller, action);
+    if (!this.allowed(`${module}/${controller}/${action}`)) {
+      send(403, { body: { status: 403, message: "Forbidden" } });
+      return;
+    }
 
     let body: Record<string, unknown> = {};
     if (method === "POST" && /^application\/json\s*(;|$)/i.test(req.headers["content-type"] ?? "")) {
@@ -333,8 +369,22 @@ export class OpnsenseSim {
       send(500, { body: { errorMessage: "Unexpected error, check log for details" } });
       return;
     }
-    const answer = route.handle({ method, params, body, query: url.searchParams });
+    let answer: Answer;
+    try {
+      answer = route.handle({ method, params, body, query: url.searchParams });
+    } catch (error) {
+      if (!(error instanceof InputTypeError)) throw error;
+      // BaseField::setNodes throws a plain Exception: the API hides it behind the generic 500.
+      answer = { status: 500, body: { errorMessage: "Unexpected error, check log for details" } };
+    }
     send(answer.status ?? 200, answer);
+  }
+
+  /** ACL: the user's privileges list URL patterns (`api/kea/dhcpv4/*`); the path as sent is matched. */
+  private allowed(path: string): boolean {
+    return [...this.privileges].some((privilege) =>
+      OPNSENSE_PRIVILEGES[privilege].patterns.some((pattern) => path.startsWith(pattern)),
+    );
   }
 
   private authorized(header: string | undefined): boolean {
@@ -462,11 +512,17 @@ export class OpnsenseSim {
     }));
   }
 
+  /**
+   * BaseField::setNodes: only the model's fields are set, null leaves a field as it is, an array
+   * or object for a single value is an exception (HTTP 500), and the rest is PHP's string cast
+   * (`true` → "1", `false` → "", lists as one comma or newline separated string).
+   */
   private merge<T extends object>(record: T, fields: object): T {
     const target = record as Record<string, string>;
     for (const [key, value] of Object.entries(fields)) {
-      // Only the model's fields are set; values arrive as strings (lists comma separated).
-      if (key in target) target[key] = Array.isArray(value) ? value.join(",") : String(value ?? "");
+      if (!(key in target) || value === null || value === undefined) continue;
+      if (typeof value === "object") throw new InputTypeError(key);
+      target[key] = typeof value === "boolean" ? (value ? "1" : "") : String(value);
     }
     return record;
   }
@@ -511,24 +567,53 @@ export class OpnsenseSim {
       return { body: { status: "ok" } };
     }
     this.running[service] = this.snapshot(service);
-    this.serviceStatus[service] = "running";
+    // A service disabled in its settings is stopped by reconfigure and stays so.
+    if (this.serviceStatus[service] !== "disabled") this.serviceStatus[service] = "running";
     return { body: { status: "ok" } };
   }
 
-  /** `UIModelGrid`: search phrase tokens all match, then paging (API.md §2.4). */
-  private search(call: Call, rows: Record<string, string>[], sortKey: string): Answer {
+  /**
+   * `searchBase` + `UIModelGrid::fetch`: rows sorted (natural, case-insensitive) by the request's
+   * `sort` or the endpoint's default, every search token found in some field (its `%` display text
+   * first), the uuid searched only for a token that is a whole uuid, then `rowCount` rows of page
+   * `current` (-1: all; 0 or another negative: none).
+   */
+  private search(call: Call, rows: Record<string, string>[], defaultSort: string): Answer {
     const param = (name: string): unknown =>
       call.method === "POST" ? call.body[name] : (call.query.get(name) ?? undefined);
-    const phrase = String(param("searchPhrase") ?? "").toLowerCase();
-    const tokens = phrase.split(" ").filter((t) => t !== "");
-    let matched = rows.filter((row) => {
-      const text = Object.values(row).join(" ").toLowerCase();
-      return tokens.every((token) => text.includes(token));
+    const tokens = String(param("searchPhrase") ?? "")
+      .split(" ")
+      .filter((t) => t !== "" && t !== "0");
+    const withUuid = tokens.some((token) => UUID_V4.test(token));
+    const sort = call.method === "POST" ? call.body.sort : undefined;
+    const [sortKey, direction] =
+      sort && typeof sort === "object" && !Array.isArray(sort) && Object.keys(sort).length > 0
+        ? [Object.keys(sort)[0] as string, (sort as Record<string, unknown>)[Object.keys(sort)[0] as string]]
+        : [defaultSort, "asc"];
+    const natural = new Intl.Collator("en", { numeric: true, sensitivity: "base" });
+    let ordered = rows;
+    if (sortKey) {
+      ordered = [...rows].sort((a, b) => natural.compare(a[sortKey] ?? "", b[sortKey] ?? ""));
+      if (direction === "desc") ordered.reverse();
+    }
+    const matched = ordered.filter((row) => {
+      const fields = Object.keys(row).filter((key) => !key.startsWith("%") && (key !== "uuid" || withUuid));
+      return tokens.every((token) =>
+        fields.some((field) => {
+          const item = row[`%${field}`] ?? row[field] ?? "";
+          // PHP empty(): "" and "0" never match.
+          return item !== "" && item !== "0" && item.toLowerCase().includes(token.toLowerCase());
+        }),
+      );
     });
-    if (sortKey) matched = matched.sort((a, b) => (a[sortKey] ?? "").localeCompare(b[sortKey] ?? ""));
-    const rowCount = Number(param("rowCount") ?? -1);
-    const current = Math.max(1, Number(param("current") ?? 1));
-    const page = rowCount > 0 ? matched.slice((current - 1) * rowCount, current * rowCount) : matched;
+    const rowCount = Math.trunc(Number(param("rowCount") ?? -1)) || 0;
+    const current = Math.trunc(Number(param("current") ?? 1)) || 0;
+    const page =
+      rowCount === -1
+        ? matched
+        : rowCount > 0
+          ? matched.slice((current - 1) * rowCount, current * rowCount)
+          : [];
     return { body: { rows: page, rowCount: page.length, total: matched.length, current } };
   }
 
@@ -603,7 +688,7 @@ export class OpnsenseSim {
   private hostCollection(): Collection<DnsmasqHostRecord> {
     return {
       wrapper: "host",
-      sortKey: "host",
+      sortKey: "",
       service: "dnsmasq",
       items: this.dnsmasqHosts,
       blank: () => ({ host: "", domain: "", ip: "", hwaddr: "", client_id: "", descr: "", comments: "" }),
@@ -677,7 +762,7 @@ export class OpnsenseSim {
         categories: "",
         description: "",
       }),
-      validate: (uuid, record) => validateAlias(uuid, record, allNames()),
+      validate: (uuid, record) => validateAlias(uuid, record, allNames(), this.release),
       getView: (a) => {
         const selected = a.content.split("\n").filter((item) => item !== "");
         // The nested-alias picker: every other alias is offered, unselected (API.md §6.5).

@@ -181,3 +181,32 @@ describe("shelly-fleet validate and explain", () => {
     expect(result.stderr).toBe('shelly-fleet: no device "nowhere" (no devices/<site>/nowhere.toml)\n');
   });
 });
+
+describe("the stack's OPNsense URL", () => {
+  const stack = (lines: string) => ({
+    "devices/home/lamp.toml": DEVICE_HEAD,
+    "stacks/Pulumi.home.yaml": `config:\n  shelly-fleet:site: home\n${lines}`,
+  });
+
+  test("http:// to another machine is an error naming the stack file, line and key", () => {
+    const root = writeFleet(stack('  shelly-fleet:opnsense.url: "http://fw.lan"\n'));
+    expect(loadFleet({ root }).errors).toEqual([
+      {
+        file: "stacks/Pulumi.home.yaml",
+        keyPath: "config.shelly-fleet:opnsense.url",
+        line: 3,
+        message: expect.stringMatching(/^http:\/\/ sends the API key and secret in clear text/),
+      },
+    ]);
+  });
+
+  test("https://, loopback, or the loud opt-in pass", () => {
+    for (const lines of [
+      "  shelly-fleet:opnsense.url: https://fw.lan\n",
+      "  shelly-fleet:opnsense.url: http://127.0.0.1:8080\n",
+      '  shelly-fleet:opnsense.url: http://fw.lan\n  shelly-fleet:opnsense.allowCleartext: "true"\n',
+    ]) {
+      expect(loadFleet({ root: writeFleet(stack(lines)) }).errors).toEqual([]);
+    }
+  });
+});

@@ -1,6 +1,7 @@
 // The OPNsense client against the simulator over real sockets: both search-row formats, the
 // error hierarchy, retries of reads only, TLS with a private CA, and no secret in any message.
 import { execFileSync } from "node:child_process";
+import { X509Certificate } from "node:crypto";
 import * as fs from "node:fs";
 import * as https from "node:https";
 import type { AddressInfo } from "node:net";
@@ -10,6 +11,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest"
 import {
   OpnsenseAuthError,
   OpnsenseClient,
+  type OpnsenseConnection,
   OpnsenseConnectionError,
   OpnsenseError,
   OpnsenseHttpError,
@@ -19,6 +21,7 @@ import {
   selectedKeys,
   tlsOptions,
 } from "../../providers/opnsense/client";
+import { transportCheck } from "../../providers/opnsense/model";
 import { type OpnsenseSim, startOpnsense } from "../../sim/opnsense/server";
 
 describe("OpnsenseClient against the simulator", () => {
@@ -173,6 +176,30 @@ describe("OpnsenseClient against the simulator", () => {
   });
 });
 
+/** An HTTPS server on loopback with a fresh self-signed certificate, answering one search. */
+async function subnetServer(
+  dir: string,
+  subject: string,
+  altName: string,
+): Promise<{ cert: string; server: https.Server }> {
+  const [keyFile, certFile] = [path.join(dir, "key.pem"), path.join(dir, "cert.pem")];
+  execFileSync(
+    "openssl",
+    [
+      ...["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", subject],
+      ...["-addext", `subjectAltName=${altName}`, "-keyout", keyFile, "-out", certFile],
+    ],
+    { stdio: "ignore" },
+  );
+  const cert = fs.readFileSync(certFile, "utf8");
+  const server = https.createServer({ key: fs.readFileSync(keyFile), cert }, (_req, res) => {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end('{"rows":[{"uuid":"u","subnet":"10.0.30.0\\/24"}],"rowCount":1,"total":1,"current":1}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { cert, server };
+}
+
 describe("OpnsenseClient over HTTPS", () => {
   let server: https.Server;
   let url: string;
@@ -181,36 +208,7 @@ describe("OpnsenseClient over HTTPS", () => {
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "opnsense-tls-"));
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=127.0.0.1",
-        "-addext",
-        "subjectAltName=IP:127.0.0.1",
-        "-keyout",
-        path.join(dir, "key.pem"),
-        "-out",
-        path.join(dir, "cert.pem"),
-      ],
-      { stdio: "ignore" },
-    );
-    ca = fs.readFileSync(path.join(dir, "cert.pem"), "utf8");
-    server = https.createServer(
-      { key: fs.readFileSync(path.join(dir, "key.pem")), cert: ca },
-      (_req, res) => {
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end('{"rows":[{"uuid":"u","subnet":"10.0.30.0\\/24"}],"rowCount":1,"total":1,"current":1}');
-      },
-    );
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    ({ cert: ca, server } = await subnetServer(dir, "/CN=127.0.0.1", "IP:127.0.0.1"));
     url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   afterAll(async () => {
@@ -231,5 +229,75 @@ describe("OpnsenseClient over HTTPS", () => {
   test("the TLS options never turn verification off", () => {
     expect(tlsOptions(undefined)).toEqual({ rejectUnauthorized: true });
     expect(tlsOptions("PEM")).toEqual({ rejectUnauthorized: true, ca: "PEM" });
+  });
+});
+
+/** The error a call failed with. */
+async function refusal(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+}
+
+describe("OPNsense's default certificate: it names only <hostname>.<domain>", () => {
+  let server: https.Server;
+  let url: string;
+  let cert: string;
+  let fingerprint: string;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "opnsense-tls-name-"));
+    ({ cert, server } = await subnetServer(dir, "/CN=fw.lan.example", "DNS:fw.lan.example"));
+    fingerprint = new X509Certificate(cert).fingerprint256;
+    url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const subnets = (connection: Partial<OpnsenseConnection>) =>
+    new OpnsenseClient({ url, key: "k", secret: "s", ...connection }, { readRetries: 0 }).keaSubnets();
+  const expected = [{ uuid: "u", subnet: "10.0.30.0/24" }];
+
+  test("trusted but reached by IP: the name does not match", async () => {
+    const error = await refusal(subnets({ ca: cert }));
+    expect(error).toBeInstanceOf(OpnsenseConnectionError);
+    expect((error as Error).message).toMatch(/ERR_TLS_CERT_ALTNAME_INVALID/);
+  });
+
+  test("with serverName the certificate's name is checked instead of the IP", async () => {
+    expect(await subnets({ ca: cert, serverName: "fw.lan.example" })).toEqual(expected);
+    const wrongName = await refusal(subnets({ ca: cert, serverName: "other.lan.example" }));
+    expect((wrongName as Error).message).toMatch(/ERR_TLS_CERT_ALTNAME_INVALID/);
+  });
+
+  test("a SHA-256 pin trusts exactly that certificate, without a CA", async () => {
+    expect(await subnets({ certificateSha256: fingerprint })).toEqual(expected);
+    expect(await subnets({ certificateSha256: fingerprint.replace(/:/g, "").toLowerCase() })).toEqual(
+      expected,
+    );
+    const other = `${"00:".repeat(31)}00`;
+    const error = await refusal(subnets({ certificateSha256: other }));
+    expect(error).toBeInstanceOf(OpnsenseConnectionError);
+    expect((error as Error).message).toMatch(/CERT_FINGERPRINT_MISMATCH/);
+    expect(() => new OpnsenseClient({ url, key: "k", secret: "s", certificateSha256: "abc" })).toThrow(
+      /64 hex/,
+    );
+  });
+
+  test("http:// to another machine is refused unless allowed; loopback never leaves the host", () => {
+    expect(() => new OpnsenseClient({ url: "http://192.0.2.1", key: "k", secret: "s" })).toThrow(
+      /clear text/,
+    );
+    expect(
+      () => new OpnsenseClient({ url: "http://192.0.2.1", key: "k", secret: "s", allowCleartext: true }),
+    ).not.toThrow();
+    expect(() => new OpnsenseClient({ url: "http://127.0.0.1:8080", key: "k", secret: "s" })).not.toThrow();
+    expect(transportCheck("http://fw.lan", false).error).toMatch(/^http:\/\/ sends the API key/);
+    expect(transportCheck("http://fw.lan", true).warning).toMatch(/over http:\/\/ .*readable/);
+    expect(transportCheck("https://fw.lan", false)).toEqual({});
   });
 });

@@ -314,6 +314,21 @@ describe("OPNsense simulator conformance", () => {
       expect(await message("http")).toBe("Reserved protocol or service names may not be used");
     });
 
+    test("release 24.1 puts the name into the reserved-keyword message; 24.7+ sends %s", async () => {
+      const old = await startOpnsense({ release: "24.1" });
+      try {
+        const answer = await post(old, "firewall/alias/add_item", {
+          alias: { name: "table", type: "host", content: "10.0.30.21" },
+        });
+        expect(answer.json).toEqual({
+          result: "failed",
+          validations: { "alias.name": 'The name cannot be the internally reserved keyword "table".' },
+        });
+      } finally {
+        await old.close();
+      }
+    });
+
     test("get_alias_u_u_i_d by exact name, [] when missing; set and del like the fixtures", async () => {
       const uuid = ((await addAlias({})).json as { uuid: string }).uuid;
       expect((await raw(sim, "GET", "firewall/alias/get_alias_u_u_i_d/shelly_lights")).json).toEqual({
@@ -407,6 +422,45 @@ describe("OPNsense simulator conformance", () => {
       expect(download.contentType).toBe("application/octet-stream");
       expect(download.text).toMatch(/^<\?xml version="1.0"\?>\n<opnsense>/);
       expect(download.text).toContain("aa:aa:aa:aa:aa:aa");
+    });
+  });
+
+  describe("search (searchBase + UIModelGrid::fetch)", () => {
+    const names = ["shelly_b10", "shelly_b9", "Shelly_a"];
+    const search = async (body: Record<string, unknown>) =>
+      (await post(sim, "firewall/alias/search_item", { searchPhrase: "shelly_", ...body })).json as {
+        rows: { uuid: string; name: string }[];
+        rowCount: number;
+        total: number;
+      };
+    beforeEach(async () => {
+      sim.aliases.clear();
+      for (const name of names) {
+        await post(sim, "firewall/alias/add_item", { alias: { name, type: "host", content: "10.0.30.2" } });
+      }
+    });
+
+    test("sorted naturally and case-insensitively by the default field, or by the request's sort", async () => {
+      expect((await search({})).rows.map((r) => r.name)).toEqual(["Shelly_a", "shelly_b9", "shelly_b10"]);
+      expect((await search({ sort: { name: "desc" } })).rows.map((r) => r.name)).toEqual([
+        "shelly_b10",
+        "shelly_b9",
+        "Shelly_a",
+      ]);
+    });
+
+    test("rowCount -1 is every row, 0 none; pages by current", async () => {
+      expect((await search({ rowCount: -1 })).rowCount).toBe(3);
+      expect(await search({ rowCount: 0 })).toMatchObject({ rows: [], rowCount: 0, total: 3 });
+      const second = await search({ rowCount: 2, current: 2 });
+      expect(second.rows.map((r) => r.name)).toEqual(["shelly_b10"]);
+    });
+
+    test("a uuid matches only whole, never by a fragment", async () => {
+      const uuid = [...sim.aliases.keys()][0] as string;
+      const byUuid = (phrase: string) => search({ searchPhrase: phrase });
+      expect((await byUuid(uuid)).rows.map((r) => r.uuid)).toEqual([uuid]);
+      expect((await byUuid(uuid.slice(0, 8))).rows).toEqual([]);
     });
   });
 });

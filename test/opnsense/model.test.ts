@@ -50,7 +50,13 @@ describe("OPNsense planner and validators", () => {
     expect(aliasNameProblem("_x1")).toBeUndefined();
     for (const bad of ["__lan_network", "1abc", "a-b", "a".repeat(32), ""])
       expect(aliasNameProblem(bad)).toMatch(/must start with a letter/);
-    for (const reserved of ["any", "HTTP", "bogons"]) expect(aliasNameProblem(reserved)).toMatch(/reserved/);
+    for (const reserved of ["any", "state", "queue", "route"])
+      expect(aliasNameProblem(reserved)).toMatch(/reserved pf keyword/);
+    for (const service of ["http", "www", "time", "carp", "TCP", "vrrp"])
+      expect(aliasNameProblem(service)).toMatch(/service or protocol name/);
+    expect(aliasNameProblem("bogons")).toMatch(/built-in/);
+    // The firewall compares case-sensitively: these are free names there.
+    for (const free of ["All", "HTTP", "State", "shelly_www"]) expect(aliasNameProblem(free)).toBeUndefined();
   });
 
   test("the plan: one reservation per device with network.ip, one alias per name with the members' IPs", () => {
@@ -84,7 +90,7 @@ describe("OPNsense planner and validators", () => {
     expect(plan.errors).toEqual([
       "b: mac: aa:bb:cc:dd:ee:01 is also reserved for a",
       "b: network.ip: 10.0.30.21 is also reserved for a",
-      'b: network.aliases: alias "any" is a reserved keyword, service or built-in alias name on OPNsense',
+      'b: network.aliases: alias "any" is a reserved pf keyword on OPNsense',
       'c: network.aliases: alias "shelly_all" holds IPs, so the device needs network.ip',
       "d: network.ip: 10.0.30.150 is inside the dynamic DHCP pool 10.0.30.100-10.0.30.199",
     ]);

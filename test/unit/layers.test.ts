@@ -160,6 +160,12 @@ describe("source layers", () => {
     expectOnlyKnown(importersOf(under("providers"), under("fleet")), KNOWN_PROVIDERS_IMPORTING_FLEET);
   });
 
+  it("upstream/ (what clients and simulators may share) is data: it imports nothing", () => {
+    const importing = [...graph].filter(([file, edges]) => under("upstream")(file) && edges.length > 0);
+    expect(importing.map(([file]) => file)).toEqual([]);
+    expect([...graph.keys()].filter(under("upstream")).length).toBeGreaterThan(0);
+  });
+
   it("the simulator does not import the clients' code from providers/", () => {
     expect(importersOf(under("sim"), under("providers"))).toEqual([]);
   });

@@ -1,7 +1,17 @@
 // A firewall alias as shelly-fleet declares it (a `host` alias holding its member devices' IPs),
 // and the checks it passes before any write (API.md §6.3).
+
+import {
+  ALIAS_NAME_PATTERN,
+  PF_RESERVED_WORDS,
+  PROTOCOL_NAMES,
+  SERVICE_NAMES,
+} from "../../../upstream/opnsense/alias-names";
 import { isIPv4 } from "../../shared/net";
-import type { Failure } from "../model";
+import { descriptionProblem, type Failure } from "../model";
+
+/** Aliases every OPNsense has (static_aliases/core.json): a name we must not take over. */
+const BUILTIN_ALIAS_NAMES = new Set(["bogons", "bogonsv6", "sshlockout", "virusprot"]);
 
 export interface AliasSpec {
   /** The natural key. */
@@ -13,24 +23,16 @@ export interface AliasSpec {
   description: string;
 }
 
-const ALIAS_NAME = /^([a-zA-Z]|(([_a-zA-Z][a-zA-Z0-9]|[a-zA-Z][_a-zA-Z0-9])[_a-zA-Z0-9]{0,29}))$/;
-/** pf keywords and common service/protocol names OPNsense refuses as alias names (API.md §6.3). */
-const RESERVED_ALIAS_NAMES = new Set(
-  (
-    "all any antispoof block binat drop from host in inet inet6 label log max nat no on out pass port proto quick " +
-    "rdr return scrub set skip table tag to user ftp ssh telnet smtp domain http https pop3 imap ntp snmp ldap " +
-    "tcp udp icmp ipv6 gre esp ah bogons bogonsv6 sshlockout virusprot"
-  ).split(" "),
-);
-
-/** Why OPNsense would refuse this alias name, or undefined when it is fine. */
+/** Why OPNsense would refuse this alias name (AliasNameField, case-sensitive), or undefined. */
 export function aliasNameProblem(name: string): string | undefined {
-  if (!ALIAS_NAME.test(name)) {
+  if (!ALIAS_NAME_PATTERN.test(name)) {
     return "must start with a letter or a single underscore, be at most 31 characters and hold only letters, digits and underscores";
   }
-  if (RESERVED_ALIAS_NAMES.has(name.toLowerCase())) {
-    return "is a reserved keyword, service or built-in alias name on OPNsense";
+  if (PF_RESERVED_WORDS.has(name)) return "is a reserved pf keyword on OPNsense";
+  if (SERVICE_NAMES.has(name) || PROTOCOL_NAMES.has(name)) {
+    return "is a service or protocol name on OPNsense (/etc/services, /etc/protocols)";
   }
+  if (BUILTIN_ALIAS_NAMES.has(name)) return "is one of OPNsense's built-in aliases";
   return undefined;
 }
 
@@ -42,6 +44,8 @@ export function aliasFailures(spec: Partial<AliasSpec>): Failure[] {
     if (!isIPv4(ip))
       failures.push({ property: "content", reason: `${JSON.stringify(ip)} is not an IPv4 address` });
   }
+  const description = typeof spec.description === "string" ? descriptionProblem(spec.description) : undefined;
+  if (description) failures.push({ property: "description", reason: description });
   return failures;
 }
 

@@ -53,6 +53,31 @@ const list = (value: unknown): string[] =>
     .map((item) => item.trim())
     .filter((item) => item !== "");
 
+/** Every field of an item as `set_<x>` takes it back (a `get_<x>` answer): lists joined by `separator`. */
+export type ItemFields = Record<string, unknown>;
+
+function isOptionMap(value: object): boolean {
+  return Object.values(value).every(
+    (option) => option !== null && typeof option === "object" && "selected" in option,
+  );
+}
+
+/** A `get_<x>` view turned into a `set_<x>` body: option maps become their selected keys. */
+export function settableFields(view: Record<string, unknown>, separator = ","): ItemFields {
+  return Object.fromEntries(
+    Object.entries(view)
+      // `%field` display texts (25.7+) are not fields.
+      .filter(([key]) => !key.startsWith("%"))
+      .map(([key, value]) => {
+        if (value === null || typeof value !== "object") return [key, str(value)];
+        // An option list with nothing to choose from is `{}` in get, a single value in set.
+        if (Object.keys(value).length === 0 || isOptionMap(value))
+          return [key, selectedKeys(value).join(separator)];
+        return [key, settableFields(value as Record<string, unknown>, separator)];
+      }),
+  );
+}
+
 /** The selected keys of an option map (`get_*` answers), without the `""` of an empty list. */
 export function selectedKeys(value: unknown): string[] {
   if (typeof value === "string") return value === "" ? [] : [value];
@@ -71,11 +96,69 @@ const SERVICE_PREFIX: Record<ReconfigurableService, string> = {
   alias: "firewall/alias",
 };
 
+export interface OpnsenseClientOptions extends OpnsenseTransportOptions {
+  /**
+   * Search each list (Kea subnets and reservations, dnsmasq hosts) once for the life of this client
+   * and keep it current with the client's own writes: one run's N decisions then cost one search,
+   * not N. Changes made by others during the run are not seen.
+   */
+  cacheReads?: boolean;
+}
+
+type ListKey = "kea-subnets" | "kea-reservations" | "dnsmasq-hosts";
+
 export class OpnsenseClient {
   readonly http: OpnsenseHttp;
+  private readonly cacheReads: boolean;
+  private readonly lists = new Map<ListKey, Promise<Map<string, { uuid: string }>>>();
 
-  constructor(connection: OpnsenseConnection, options: OpnsenseTransportOptions = {}) {
+  constructor(connection: OpnsenseConnection, options: OpnsenseClientOptions = {}) {
     this.http = new OpnsenseHttp(connection, options);
+    this.cacheReads = options.cacheReads ?? false;
+  }
+
+  /** The list, searched on first use when reads are cached. */
+  private async cachedList<T extends { uuid: string }>(key: ListKey, load: () => Promise<T[]>): Promise<T[]> {
+    if (!this.cacheReads) return load();
+    let list = this.lists.get(key);
+    if (!list) {
+      list = load().then((items) => new Map(items.map((item) => [item.uuid, item])));
+      this.lists.set(key, list);
+      // A failed search is tried again by the next caller.
+      list.catch(() => this.lists.delete(key));
+    }
+    // Items are replaced on a write, never changed in place: callers may share them, not mutate them.
+    return [...(await list).values()] as T[];
+  }
+
+  /**
+   * A write to one item of a cached list: on success the list holds `after` (undefined: deleted);
+   * on any failure the list is searched again, since the firewall may have applied the write.
+   */
+  private async writeThrough<R>(
+    key: ListKey,
+    uuidOf: (result: R) => string,
+    write: () => Promise<R>,
+    after: (uuid: string) => { uuid: string } | undefined,
+  ): Promise<R> {
+    let result: R;
+    try {
+      result = await write();
+    } catch (error) {
+      this.lists.delete(key);
+      throw error;
+    }
+    const list = this.lists.get(key);
+    if (list) {
+      const uuid = uuidOf(result);
+      const item = after(uuid);
+      const items = await list.catch(() => undefined);
+      if (items) {
+        if (item) items.set(uuid, item);
+        else items.delete(uuid);
+      }
+    }
+    return result;
   }
 
   get url(): string {
@@ -126,14 +209,28 @@ export class OpnsenseClient {
     }
   }
 
+  /** Every field of one item (undefined when it is gone), to put back exactly as it was. */
+  private async itemFields(command: string, wrapper: string): Promise<ItemFields | undefined> {
+    const body = (await this.http.json("GET", command, { read: true })) as Record<string, unknown>;
+    const view = body?.[wrapper];
+    if (!view || typeof view !== "object") return undefined;
+    return settableFields(view as Record<string, unknown>);
+  }
+
   // --- Kea DHCPv4 ------------------------------------------------------------------------------
 
   async keaSubnets(): Promise<KeaSubnet[]> {
-    const rows = await this.search("kea/dhcpv4/search_subnet");
-    return rows.map((row) => ({ uuid: str(row.uuid), subnet: str(row.subnet) }));
+    return this.cachedList("kea-subnets", async () => {
+      const rows = await this.search("kea/dhcpv4/search_subnet");
+      return rows.map((row) => ({ uuid: str(row.uuid), subnet: str(row.subnet) }));
+    });
   }
 
   async keaReservations(): Promise<KeaReservation[]> {
+    return this.cachedList("kea-reservations", () => this.searchKeaReservations());
+  }
+
+  private async searchKeaReservations(): Promise<KeaReservation[]> {
     const [rows, subnets] = await Promise.all([
       this.search("kea/dhcpv4/search_reservation"),
       this.keaSubnets(),
@@ -164,34 +261,76 @@ export class OpnsenseClient {
         description: reservation.description,
       },
     };
+    return this.writeThrough(
+      "kea-reservations",
+      (id) => id,
+      () =>
+        this.addOrSet("kea/dhcpv4/add_reservation", "kea/dhcpv4/set_reservation", "reservation", body, uuid),
+      (id) => ({ uuid: id, ...reservation }),
+    );
+  }
+
+  /** `set_<x>/<uuid>` (an upsert) when the uuid is known, else `add_<x>`; the item's uuid. */
+  private async addOrSet(
+    add: string,
+    set: string,
+    object: string,
+    body: unknown,
+    uuid: string | undefined,
+  ): Promise<string> {
     if (uuid !== undefined) {
-      await this.mutate(`kea/dhcpv4/set_reservation/${uuid}`, "reservation", body);
+      await this.mutate(`${set}/${uuid}`, object, body);
       return uuid;
     }
-    const created = await this.mutate("kea/dhcpv4/add_reservation", "reservation", body);
+    const created = await this.mutate(add, object, body);
     if (!created)
-      throw new OpnsenseHttpError(200, "add answered without a uuid", {
-        url: this.url,
-        call: "POST kea/dhcpv4/add_reservation",
-      });
+      throw new OpnsenseHttpError(200, "add answered without a uuid", { url: this.url, call: `POST ${add}` });
     return created;
   }
 
+  async keaReservationFields(uuid: string): Promise<ItemFields | undefined> {
+    return this.itemFields(`kea/dhcpv4/get_reservation/${uuid}`, "reservation");
+  }
+
+  /** Puts back what `keaReservationFields` read (an upsert: recreates it under its uuid). */
+  async restoreKeaReservation(fields: ItemFields, uuid: string): Promise<void> {
+    await this.writeThrough(
+      "kea-reservations",
+      () => uuid,
+      () => this.mutate(`kea/dhcpv4/set_reservation/${uuid}`, "reservation", { reservation: fields }),
+      () => ({
+        uuid,
+        subnet: str(fields.subnet),
+        ip: str(fields.ip_address),
+        mac: str(fields.hw_address),
+        hostname: str(fields.hostname),
+        description: str(fields.description),
+      }),
+    );
+  }
+
   async deleteKeaReservation(uuid: string): Promise<void> {
-    await this.mutate(`kea/dhcpv4/del_reservation/${uuid}`, "reservation", {});
+    await this.writeThrough(
+      "kea-reservations",
+      () => uuid,
+      () => this.mutate(`kea/dhcpv4/del_reservation/${uuid}`, "reservation", {}),
+      () => undefined,
+    );
   }
 
   // --- dnsmasq hosts ---------------------------------------------------------------------------
 
   async dnsmasqHosts(): Promise<DnsmasqHost[]> {
-    const rows = await this.search("dnsmasq/settings/search_host");
-    return rows.map((row) => ({
-      uuid: str(row.uuid),
-      hostname: str(row.host),
-      ips: list(row.ip),
-      macs: list(row.hwaddr),
-      description: str(row.descr),
-    }));
+    return this.cachedList("dnsmasq-hosts", async () => {
+      const rows = await this.search("dnsmasq/settings/search_host");
+      return rows.map((row) => ({
+        uuid: str(row.uuid),
+        hostname: str(row.host),
+        ips: list(row.ip),
+        macs: list(row.hwaddr),
+        description: str(row.descr),
+      }));
+    });
   }
 
   async putDnsmasqHost(host: Omit<DnsmasqHost, "uuid">, uuid?: string): Promise<string> {
@@ -203,21 +342,41 @@ export class OpnsenseClient {
         descr: host.description,
       },
     };
-    if (uuid !== undefined) {
-      await this.mutate(`dnsmasq/settings/set_host/${uuid}`, "host", body);
-      return uuid;
-    }
-    const created = await this.mutate("dnsmasq/settings/add_host", "host", body);
-    if (!created)
-      throw new OpnsenseHttpError(200, "add answered without a uuid", {
-        url: this.url,
-        call: "POST dnsmasq/settings/add_host",
-      });
-    return created;
+    return this.writeThrough(
+      "dnsmasq-hosts",
+      (id) => id,
+      () => this.addOrSet("dnsmasq/settings/add_host", "dnsmasq/settings/set_host", "host", body, uuid),
+      (id) => ({ uuid: id, ...host, ips: [...host.ips], macs: [...host.macs] }),
+    );
+  }
+
+  async dnsmasqHostFields(uuid: string): Promise<ItemFields | undefined> {
+    return this.itemFields(`dnsmasq/settings/get_host/${uuid}`, "host");
+  }
+
+  /** Puts back what `dnsmasqHostFields` read: every address, MAC and setting of the host. */
+  async restoreDnsmasqHost(fields: ItemFields, uuid: string): Promise<void> {
+    await this.writeThrough(
+      "dnsmasq-hosts",
+      () => uuid,
+      () => this.mutate(`dnsmasq/settings/set_host/${uuid}`, "host", { host: fields }),
+      () => ({
+        uuid,
+        hostname: str(fields.host),
+        ips: list(fields.ip),
+        macs: list(fields.hwaddr),
+        description: str(fields.descr),
+      }),
+    );
   }
 
   async deleteDnsmasqHost(uuid: string): Promise<void> {
-    await this.mutate(`dnsmasq/settings/del_host/${uuid}`, "host", {});
+    await this.writeThrough(
+      "dnsmasq-hosts",
+      () => uuid,
+      () => this.mutate(`dnsmasq/settings/del_host/${uuid}`, "host", {}),
+      () => undefined,
+    );
   }
 
   // --- firewall aliases ------------------------------------------------------------------------
@@ -258,17 +417,7 @@ export class OpnsenseClient {
         description: alias.description,
       },
     };
-    if (uuid !== undefined) {
-      await this.mutate(`firewall/alias/set_item/${uuid}`, "alias", body);
-      return uuid;
-    }
-    const created = await this.mutate("firewall/alias/add_item", "alias", body);
-    if (!created)
-      throw new OpnsenseHttpError(200, "add answered without a uuid", {
-        url: this.url,
-        call: "POST firewall/alias/add_item",
-      });
-    return created;
+    return this.addOrSet("firewall/alias/add_item", "firewall/alias/set_item", "alias", body, uuid);
   }
 
   async deleteAlias(uuid: string): Promise<void> {

@@ -3,7 +3,8 @@
 // retried after transport failures, writes never, and OPNsense's error bodies turned into errors.
 
 import { setTimeout as sleep } from "node:timers/promises";
-import { Agent, type Dispatcher, request } from "undici";
+import type { TLSSocket } from "node:tls";
+import { Agent, buildConnector, type Dispatcher, request } from "undici";
 import { errorCode, isTimeoutCode } from "../../transport-errors";
 import {
   OpnsenseAuthError,
@@ -25,6 +26,66 @@ export interface OpnsenseConnection {
   secret: string;
   /** PEM text of the CA bundle (or the firewall's self-signed certificate) to trust, instead of the system's. */
   ca?: string;
+  /**
+   * The name the certificate must carry, when it differs from the URL's host: OPNsense's default
+   * certificate names only `<hostname>.<domain>`, so connecting by IP needs that name here.
+   */
+  serverName?: string;
+  /**
+   * The SHA-256 fingerprint of the firewall's certificate (hex, colons optional): trusted by this
+   * pin instead of a CA, and nothing else is. For the self-signed default certificate.
+   */
+  certificateSha256?: string;
+  /** Allow an `http://` URL (the key and secret then cross the network readable): labs only. */
+  allowCleartext?: boolean;
+}
+
+/**
+ * An `http://` URL to another machine: the credentials would be readable on the way. Loopback
+ * (the simulator, an SSH tunnel's local end) never leaves the host.
+ */
+export function isCleartext(url: URL): boolean {
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  const loopback = host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+  return url.protocol === "http:" && !loopback;
+}
+
+/** `AB:CD:…` or `abcd…` → `ABCD…`; undefined when it is not 64 hex digits. */
+export function normalizeFingerprint(text: string): string | undefined {
+  const hex = text.replace(/[:\s]/g, "").toUpperCase();
+  return /^[0-9A-F]{64}$/.test(hex) ? hex : undefined;
+}
+
+/**
+ * The connector undici dials with: verification always on against `ca` (or the system's roots),
+ * checked against `serverName` when given; with a pin, the certificate's SHA-256 must match and
+ * the chain is not consulted (a self-signed certificate has none).
+ */
+function connector(connection: OpnsenseConnection): buildConnector.connector {
+  const pin =
+    connection.certificateSha256 === undefined
+      ? undefined
+      : normalizeFingerprint(connection.certificateSha256);
+  if (connection.certificateSha256 !== undefined && pin === undefined) {
+    throw new Error("opnsense certificateSha256 must be 64 hex digits (colons allowed)");
+  }
+  const base = buildConnector({
+    ...(pin === undefined ? tlsOptions(connection.ca) : { rejectUnauthorized: false }),
+    ...(connection.serverName !== undefined && { servername: connection.serverName }),
+  });
+  if (pin === undefined) return base;
+  return (options, callback) =>
+    base(options, (error, socket) => {
+      if (error || !socket) return callback(error ?? new Error("no socket"), null);
+      const presented = (socket as TLSSocket).getPeerCertificate?.()?.fingerprint256;
+      if (presented !== undefined && normalizeFingerprint(presented) === pin) return callback(null, socket);
+      socket.destroy();
+      const mismatch = Object.assign(
+        new Error(`the certificate's SHA-256 ${presented ?? "(none)"} is not the pinned one`),
+        { code: "CERT_FINGERPRINT_MISMATCH" },
+      );
+      return callback(mismatch, null);
+    });
 }
 
 export interface OpnsenseTransportOptions {
@@ -60,9 +121,14 @@ export class OpnsenseHttp {
     if (parsed.username || parsed.password) {
       throw new Error("the OPNsense URL must not carry credentials: give the API key and secret separately");
     }
+    if (isCleartext(parsed) && !connection.allowCleartext) {
+      throw new Error(
+        "the OPNsense URL is http://: the API key and secret would cross the network in clear text; use https://, or set opnsense.allowCleartext to true for a lab",
+      );
+    }
     this.url = connection.url.replace(/\/+$/, "");
     this.authorization = `Basic ${Buffer.from(`${connection.key}:${connection.secret}`).toString("base64")}`;
-    this.dispatcher = options.dispatcher ?? new Agent({ connect: tlsOptions(connection.ca) });
+    this.dispatcher = options.dispatcher ?? new Agent({ connect: connector(connection) });
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.readRetries = options.readRetries ?? DEFAULT_READ_RETRIES;
     this.retryDelayMs = options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;

@@ -1,4 +1,11 @@
 // The OPNsense API client: HTTP only, no Pulumi, no fleet files.
 export * from "./client";
 export * from "./errors";
-export { type OpnsenseConnection, OpnsenseHttp, type OpnsenseTransportOptions, tlsOptions } from "./http";
+export {
+  isCleartext,
+  normalizeFingerprint,
+  type OpnsenseConnection,
+  OpnsenseHttp,
+  type OpnsenseTransportOptions,
+  tlsOptions,
+} from "./http";

@@ -6,7 +6,7 @@
 import { isIPv4 } from "../../shared/net";
 import { isKnown } from "../../shared/unknown";
 import type { Change, Decision } from "../apply";
-import type { DhcpService } from "../client";
+import type { DhcpService, ItemFields } from "../client";
 import { applyCoordinator, failWith, opnsense } from "../connection";
 import { canonicalMac, describeFailures, type Failure } from "../model";
 import { type ReservationSpec, reservationFailures } from "./model";
@@ -53,6 +53,8 @@ interface LiveReservation {
   /** As stored, to rewrite a MAC OPNsense kept in another spelling. */
   storedMac: string;
   ip: string;
+  /** dnsmasq: every address of the host (IPv6 ones too), kept when ours changes. */
+  ips?: string[];
   hostname: string;
   description: string;
 }
@@ -61,8 +63,10 @@ interface ReservationBackend {
   /** The reservations of the spec's subnet (Kea) or of the firewall (dnsmasq). */
   list(): Promise<LiveReservation[]>;
   matches(live: LiveReservation, mac: string): boolean;
-  put(spec: ReservationSpec, uuid?: string): Promise<string>;
-  restore(before: LiveReservation): Promise<void>;
+  /** Adds, or rewrites `live` to the spec (keeping what the spec does not manage). */
+  put(spec: ReservationSpec, live?: LiveReservation): Promise<string>;
+  /** Reads every field of the item, and returns how to put it back exactly so. */
+  snapshot(uuid: string): Promise<() => Promise<void>>;
   remove(uuid: string): Promise<void>;
 }
 
@@ -77,22 +81,29 @@ async function reservationBackend(
         uuid: host.uuid,
         storedMac: host.macs.join(","),
         ip: host.ips.find(isIPv4) ?? "",
+        ips: host.ips,
         hostname: host.hostname,
         description: host.description,
       }));
-    const fields = (r: { ip: string; hostname: string; description: string }, mac: string) => ({
-      hostname: r.hostname,
-      ips: r.ip ? [r.ip] : [],
-      macs: mac.split(",").filter((m) => m !== ""),
-      description: r.description,
-    });
     return {
       list: hosts,
       matches: (live, mac) => live.storedMac.split(",").some((m) => canonicalMac(m) === mac),
-      put: (s, uuid) => api.putDnsmasqHost(fields(s, s.mac), uuid),
-      restore: async (before) => {
-        await api.putDnsmasqHost(fields(before, before.storedMac), before.uuid);
+      put: (s, live) => {
+        // Ours replaces the host's IPv4 address and our MAC's spelling; its other addresses and MACs stay.
+        const otherIps = (live?.ips ?? []).filter((ip) => !isIPv4(ip));
+        const otherMacs = (live?.storedMac ?? "")
+          .split(",")
+          .filter((m) => m !== "" && canonicalMac(m) !== s.mac);
+        const host = {
+          hostname: s.hostname,
+          ips: [s.ip, ...otherIps],
+          macs: [s.mac, ...otherMacs],
+          description: s.description,
+        };
+        return api.putDnsmasqHost(host, live?.uuid);
       },
+      snapshot: (uuid) =>
+        snapshotOf(uuid, (id) => api.dnsmasqHostFields(id), api.restoreDnsmasqHost.bind(api)),
       remove: (uuid) => api.deleteDnsmasqHost(uuid),
     };
   }
@@ -102,13 +113,6 @@ async function reservationBackend(
       `OPNsense has no Kea subnet ${spec.subnet}: add it under Services > Kea DHCP > Kea DHCPv4 > Subnets, or fix the site's subnet`,
     );
   }
-  const fields = (r: { ip: string; hostname: string; description: string }, mac: string) => ({
-    subnet: subnet ?? "",
-    ip: r.ip,
-    mac,
-    hostname: r.hostname,
-    description: r.description,
-  });
   return {
     list: async () =>
       (await api.keaReservations())
@@ -121,12 +125,27 @@ async function reservationBackend(
           description: r.description,
         })),
     matches: (live, mac) => canonicalMac(live.storedMac) === mac,
-    put: (s, uuid) => api.putKeaReservation(fields(s, s.mac), uuid),
-    restore: async (before) => {
-      await api.putKeaReservation(fields(before, before.storedMac), before.uuid);
-    },
+    put: (s, live) =>
+      api.putKeaReservation(
+        { subnet: subnet ?? "", ip: s.ip, mac: s.mac, hostname: s.hostname, description: s.description },
+        live?.uuid,
+      ),
+    snapshot: (uuid) =>
+      snapshotOf(uuid, (id) => api.keaReservationFields(id), api.restoreKeaReservation.bind(api)),
     remove: (uuid) => api.deleteKeaReservation(uuid),
   };
+}
+
+/** The undo of a write to `uuid`: every field as read now, put back under the same uuid. */
+async function snapshotOf(
+  uuid: string,
+  read: (uuid: string) => Promise<ItemFields | undefined>,
+  restore: (fields: ItemFields, uuid: string) => Promise<void>,
+): Promise<() => Promise<void>> {
+  const before = await read(uuid);
+  if (before === undefined)
+    throw new Error(`the item ${uuid} vanished before it could be saved for a rollback`);
+  return () => restore(before, uuid);
 }
 
 const label = (spec: ReservationSpec) => `${spec.backend} reservation of ${spec.device} (${spec.mac})`;
@@ -184,10 +203,11 @@ async function applyReservation(inputs: DhcpReservationInputs, id?: string): Pro
         return {
           write: async () => {
             if (live) {
-              await backend.put(inputs, live.uuid);
+              const undo = await backend.snapshot(live.uuid);
+              await backend.put(inputs, live);
               const change: Change = {
                 description: `restored the ${label(inputs)} to ${live.ip} / ${live.hostname || "no host name"}`,
-                undo: () => backend.restore(live),
+                undo,
               };
               return { value: live.uuid, change };
             }
@@ -227,12 +247,10 @@ async function remove(id: string, props: DhcpReservationOutputs): Promise<void> 
       if (!live) return { value: undefined };
       return {
         write: async () => {
+          // set_<x>/<uuid> is an upsert: the undo recreates it, every field, with the same uuid.
+          const undo = await backend.snapshot(live.uuid);
           await backend.remove(live.uuid);
-          // set_<x>/<uuid> is an upsert: the undo recreates it with the same uuid.
-          return {
-            value: undefined,
-            change: { description: `recreated the ${label(props)}`, undo: () => backend.restore(live) },
-          };
+          return { value: undefined, change: { description: `recreated the ${label(props)}`, undo } };
         },
       };
     });

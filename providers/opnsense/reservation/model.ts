@@ -1,7 +1,7 @@
 // A DHCP reservation as shelly-fleet declares it, and the checks it passes before any write
 // (API.md §3.6): Kea reservations and dnsmasq DHCP hosts behind one shape.
 import { CIDR_PATTERN, inRange, inSubnet, isHostname, isIPv4, parseSubnet } from "../../shared/net";
-import { type Failure, isCanonicalMac } from "../model";
+import { descriptionProblem, type Failure, isCanonicalMac } from "../model";
 
 export type DhcpBackend = "kea" | "dnsmasq";
 
@@ -46,8 +46,11 @@ export function reservationFailures(spec: Partial<ReservationSpec>): Failure[] {
   if (spec.hostname !== undefined && spec.hostname !== "" && !isHostname(spec.hostname)) {
     fail("hostname", `expected a host name, got ${JSON.stringify(spec.hostname)}`);
   }
-  if (typeof spec.description === "string" && spec.description.length > 255) {
-    fail("description", "at most 255 characters");
-  }
+  // Kea's description is a DescriptionField; dnsmasq's descr a plain TextField without limits.
+  const description =
+    spec.backend === "kea" && typeof spec.description === "string"
+      ? descriptionProblem(spec.description)
+      : undefined;
+  if (description) fail("description", description);
   return failures;
 }
