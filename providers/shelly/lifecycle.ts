@@ -61,8 +61,8 @@ export interface ShellyDeviceOutputs extends ShellyDeviceInputs {
   /** Salted hashes of the secrets last written. */
   secretHashes: Record<string, string>;
   namedIds: NamedIds;
-  /** What the last apply wrote, without secrets. */
-  lastApply?: ExecutionRecord;
+  /** What the last apply wrote, without secrets or their hashes. */
+  lastApply?: Omit<ExecutionRecord, "secretHashes">;
   /** The device's configuration revision when `observed` was read (see ConfigRevision). */
   revision?: ConfigRevision;
   /**
@@ -210,7 +210,7 @@ export function observe(
  * changed since: one small request gives the MAC and the revision, and the full read is skipped.
  */
 export async function read(_id: string, props: ShellyDeviceOutputs): Promise<ShellyDeviceOutputs> {
-  const { unreachable: previously, ...known } = props;
+  const { unreachable: previously, ...known } = withoutPlainHashes(props);
   try {
     return await readReachable(known);
   } catch (err) {
@@ -218,6 +218,13 @@ export async function read(_id: string, props: ShellyDeviceOutputs): Promise<She
     if (isDeviceFault(err)) return { ...known, unreachable: unreachableSince(err, previously) };
     throw err;
   }
+}
+
+/** States written before this change kept a plain copy of the secret hashes in `lastApply`: drop it. */
+function withoutPlainHashes(props: ShellyDeviceOutputs): ShellyDeviceOutputs {
+  if (!props.lastApply || !("secretHashes" in props.lastApply)) return props;
+  const { secretHashes: _copy, ...lastApply } = props.lastApply as ExecutionRecord;
+  return { ...props, lastApply };
 }
 
 async function readReachable(props: ShellyDeviceOutputs): Promise<ShellyDeviceOutputs> {
@@ -304,6 +311,9 @@ async function applyWith(
       session,
       { expectedMac: inputs.mac, journal: (entry) => appendJournal(inputs.site, entry) },
     );
+    // The hashes are kept once, as a secret output (encrypted in the state); the record of the
+    // apply is plain text in the state and in every preview document, so it holds none.
+    const { secretHashes, ...applied } = record;
     return {
       ...inputs,
       generation: session.generation,
@@ -312,9 +322,9 @@ async function applyWith(
       observed: inputs.desired,
       // Read after the writes and their verification, so the next refresh can stop early.
       revision: await session.readRevision(),
-      secretHashes: record.secretHashes,
+      secretHashes,
       namedIds: record.namedIds,
-      lastApply: record,
+      lastApply: applied,
     };
   } catch (err) {
     if (err instanceof ShellyPlanError)
