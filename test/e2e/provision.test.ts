@@ -108,7 +108,7 @@ describe("provisioning: the real engine, the direct driver", () => {
   });
 });
 
-const AGENT_TOKEN = "agent-e2e-token-4c2e";
+const AGENT_TOKEN = "Zk4pW9sQe2LrT7uYc1NvB6xHa3JmD8fGo5KiE0qVtRw";
 
 /** `shelly-fleet provisioner` as its own process; resolves once it listens. */
 async function startAgentProcess(port: number, stateFile: string): Promise<ChildProcess> {
