@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { TaskRecord } from "../../providers/provision/agent/protocol";
 import { freePort, gen2Config, jobFor, NETWORK, type NewDevice, startNewDevice } from "../provision/support";
-import { makeScratchProject, REPO_ROOT, runCli } from "../support/cli";
+import { makeScratchProject, REPO_ROOT, runCli, secretFiles } from "../support/cli";
 
 const ADMIN = "porch-admin-e2e-51b2";
 
@@ -54,10 +54,8 @@ async function fleetProject(label: string) {
 }
 
 const secrets = [
-  "--secret",
-  `secret.device-admin=${ADMIN}`,
-  "--secret",
-  `secret.iot-wifi=${NETWORK.password}`,
+  ...secretFiles({ "secret.device-admin": ADMIN }),
+  ...secretFiles({ "secret.iot-wifi": NETWORK.password }),
 ];
 
 describe("provisioning: the real engine, the direct driver", () => {
@@ -185,8 +183,7 @@ describe("provisioning: the real engine, the agent driver (the agent in its own 
       "-c",
       `provisionerUrl=http://127.0.0.1:${port}`,
       ...secrets,
-      "--secret",
-      `secret.provisioner-token=${AGENT_TOKEN}`,
+      ...secretFiles({ "secret.provisioner-token": AGENT_TOKEN }),
     );
     expect(up.stderr).toBe("");
     expect(up.code).toBe(0);
