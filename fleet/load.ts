@@ -7,6 +7,7 @@ import { CATALOG, type SectionName, type SectionSpec } from "../providers/shelly
 import { CHANNEL_SECTIONS, type ModelSpec, modelSpec } from "../providers/shelly/model/models";
 import { MergedConfig } from "./merge";
 import { generationOfModel } from "./models";
+import { describeValue, isSecretKey, quote } from "./redact";
 import { checkSchema, type FileKind, locate } from "./schema-check";
 import { parseSource, type SourceFile } from "./source";
 import { substitute, substitutionsFor, unknownSubstitutionMessage } from "./substitute";
@@ -262,7 +263,7 @@ class FleetLoader {
       this.warnings.push({
         file: source.file,
         ...locate(source, model !== undefined ? ["model"] : ["expect", "model"]),
-        message: `model ${JSON.stringify(named)} is not in the catalog: ${checked}, not its channels`,
+        message: `model ${quote(named)} is not in the catalog: ${checked}, not its channels`,
       });
     }
     return named;
@@ -463,8 +464,8 @@ class FleetLoader {
       device.expect?.generation !== undefined
         ? `expect.generation = ${device.expect.generation}`
         : device.expect?.model !== undefined
-          ? `expect.model = ${JSON.stringify(device.expect.model)}`
-          : `model = ${JSON.stringify(device.model)}`;
+          ? `expect.model = ${quote(device.expect.model)}`
+          : `model = ${quote(device.model)}`;
     this.reportInDeviceFile(device, keyPath, origin, `${problem} (${stated})`);
   }
 
@@ -480,7 +481,7 @@ class FleetLoader {
       device,
       keyPath,
       origin,
-      `${device.model} (${spec.name}) has ${has} (model = ${JSON.stringify(device.model)})`,
+      `${device.model} (${spec.name}) has ${has} (model = ${quote(device.model)})`,
     );
   }
 
@@ -505,7 +506,7 @@ class FleetLoader {
       file: origin.file,
       keyPath,
       line: origin.line,
-      message: `${device.name}: ${JSON.stringify(value)} is not a value the catalog knows for ${section}.${field} (${type.values.join(", ")}); accepted as written`,
+      message: `${device.name}: ${describeValue(value, isSecretKey(keyPath))} is not a value the catalog knows for ${section}.${field} (${type.values.join(", ")}); accepted as written`,
     });
   }
 
@@ -607,7 +608,7 @@ function duplicateEntries(source: SourceFile): FleetError[] {
       errors.push({
         file: source.file,
         ...locate(source, [name, String(i)]),
-        message: `duplicate ${name} ${keyField} ${JSON.stringify(key)}${firstLine ? ` (first at line ${firstLine})` : ""}`,
+        message: `duplicate ${name} ${keyField} ${describeValue(key, false)}${firstLine ? ` (first at line ${firstLine})` : ""}`,
       });
     }
   }
