@@ -60,15 +60,9 @@ describe("secrets never in a process's arguments", () => {
     if (project) await fs.rm(project.dir, { recursive: true, force: true });
   });
 
+  const base = () => ["--stack", "site", "--dir", project.dir, "-c", `root=${fleetRoot}`, "-c", "site=site"];
   const common = () => [
-    "--stack",
-    "site",
-    "--dir",
-    project.dir,
-    "-c",
-    `root=${fleetRoot}`,
-    "-c",
-    "site=site",
+    ...base(),
     "--secret",
     "secret.device-admin",
     "--secret-file",
@@ -119,6 +113,31 @@ describe("secrets never in a process's arguments", () => {
     for (const line of preview.commandLines) {
       for (const secret of [ADMIN, WIFI, MQTT]) expect(line).not.toContain(secret);
     }
+  });
+
+  test("on a terminal, --secret KEY asks without echoing what is typed", async () => {
+    const command = [process.execPath, path.join(REPO_ROOT, "bin", "shelly-fleet"), "preview"];
+    const args = [...command, "--expect-no-changes", ...base(), "--secret", "secret.device-admin"];
+    const quoted = args.map((arg) => `'${arg}'`).join(" ");
+    // `script` gives the command a pseudo-terminal for stdin and stdout.
+    const child = spawn("script", ["-qec", quoted, "/dev/null"], { env: { ...process.env, ...project.env } });
+    let output = "";
+    let typed = false;
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (!typed && output.includes("secret.device-admin: ")) {
+        typed = true;
+        child.stdin.write(`${ADMIN}\r`);
+      }
+    };
+    child.stdout.on("data", collect);
+    child.stderr.on("data", collect);
+    const stuck = setTimeout(() => child.kill("SIGKILL"), 120_000);
+    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    clearTimeout(stuck);
+    expect(typed).toBe(true);
+    expect(output).not.toContain(ADMIN);
+    expect(code, output).toBe(0);
   });
 
   test("--secret KEY=VALUE is refused in one line that does not repeat the value; nothing runs", async () => {
