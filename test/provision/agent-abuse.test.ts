@@ -4,10 +4,11 @@ import * as fs from "node:fs/promises";
 import * as http from "node:http";
 import * as path from "node:path";
 import { beforeEach, describe, expect, test } from "vitest";
+import { provisionThroughAgent } from "../../providers/provision/agent/client";
 import type { AgentRecord, AuditEntry, TaskRecord } from "../../providers/provision/agent/protocol";
 import type { RunningAgent } from "../../providers/provision/agent/server";
 import { readTokenFile, tokenProblem } from "../../providers/provision/agent/token";
-import { agentFixture, gatedRunner, job, TOKEN, until, WIFI_PASSWORD } from "./agent-support";
+import { agentFixture, gatedRunner, job, OUTCOME, TOKEN, until, WIFI_PASSWORD } from "./agent-support";
 
 const LIMIT = 64 * 1024;
 
@@ -296,6 +297,24 @@ describe("the provisioner agent's rate limit", () => {
     const polls = await Promise.all(Array.from({ length: 10 }, () => api(agent, "/v1/tasks/kept")));
     expect(polls.map((r) => r.status)).toEqual([200, 200, 200, 200, 429, 429, 429, 429, 429, 429]);
     expect(agent.store.list().map((t) => t.id)).toEqual(["kept"]);
+  });
+});
+
+describe("the main side under the rate limit", () => {
+  const { start, api } = agentFixture();
+
+  test("waits out 429s (Retry-After) and follows its task to the end", async () => {
+    const runner = gatedRunner();
+    const agent = await start({ run: runner.run, rateLimit: { perMinute: 600, burst: 3 } });
+    // The bucket is empty: the registry lookup and the submit are answered 429 first.
+    const drained = await Promise.all([1, 2, 3, 4].map(() => api(agent, "/v1/agents")));
+    expect(drained.map((r) => r.status)).toEqual([200, 200, 200, 429]);
+    const connection = { registryUrl: agent.url, token: TOKEN, pollMs: 10, lostAfterMs: 500 };
+    const done = provisionThroughAgent(connection, "pi", "wlan0", job("porch"));
+    await until(() => runner.runs.length === 1, "the task to start");
+    await new Promise((resolve) => setTimeout(resolve, 1_000)); // polls at 100/s against 10/s
+    runner.runs[0]?.release();
+    await expect(done).resolves.toEqual(OUTCOME);
   });
 });
 
