@@ -53,10 +53,7 @@ async function fleetProject(label: string) {
   return { ...project, root };
 }
 
-const secrets = [
-  ...secretFiles({ "secret.device-admin": ADMIN }),
-  ...secretFiles({ "secret.iot-wifi": NETWORK.password }),
-];
+const secrets = [...secretFiles({ "secret.device-admin": ADMIN, "secret.iot-wifi": NETWORK.password })];
 
 describe("provisioning: the real engine, the direct driver", () => {
   let project: Awaited<ReturnType<typeof fleetProject>>;

@@ -118,9 +118,11 @@ test("capture preview documents from the real engine", async () => {
   const changes = await cli(
     "preview",
     "--json",
-    ...secretFiles({ "secret.device-admin": "capture-admin-2" }),
-    ...secretFiles({ "secret.wifi-iot": "capture-wifi" }),
-    ...secretFiles({ "secret.mqtt-shelly": "capture-mqtt" }),
+    ...secretFiles({
+      "secret.device-admin": "capture-admin-2",
+      "secret.wifi-iot": "capture-wifi",
+      "secret.mqtt-shelly": "capture-mqtt",
+    }),
   );
   expect(changes.code, changes.stderr).toBe(0);
   await save("changes", changes.stdout);
