@@ -1,11 +1,10 @@
 // Drives the real Pulumi engine through the Automation API with the program as an inline
 // function. The engine then talks to this process over `--client`, so no nodejs language host
 // binary is needed (see README, "Development"): the same program also runs under `pulumi`.
-import { execFile } from "node:child_process";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { promisify } from "node:util";
 import type { LocalWorkspace, PulumiFn, Stack } from "@pulumi/pulumi/automation";
 import { UsageError } from "../errors";
 
@@ -85,10 +84,47 @@ export async function openStack(options: StackOptions): Promise<Stack> {
 
 /** Saves command-line config into the stack's config file (stacks/Pulumi.<stack>.yaml). */
 export async function saveConfig(stack: Stack, values: CommandLineConfig): Promise<void> {
-  for (const [key, value] of Object.entries(values.config)) await stack.setConfig(key, { value });
+  await setConfigValues(stack, values, []);
+}
+
+/**
+ * `pulumi config set` for each value. Plain values go as arguments; a secret goes on the child's
+ * standard input (the CLI reads the value from there when none is given), never in its arguments,
+ * which every local user can read.
+ */
+async function setConfigValues(stack: Stack, values: CommandLineConfig, extraArgs: string[]): Promise<void> {
+  const workspace = stack.workspace as LocalWorkspace;
+  const target = ["--stack", stack.name, ...extraArgs, "--non-interactive"];
+  const run = (args: string[], stdin?: string) =>
+    runPulumi(workspace, args, stdin).catch((err: Error) => {
+      throw new UsageError(`could not use the --config/--secret values: ${err.message}`, 1);
+    });
+  const plain = Object.entries(values.config).flatMap(([key, value]) => ["--plaintext", `${key}=${value}`]);
+  if (plain.length > 0) await run(["config", "set-all", ...target, ...plain]);
   for (const [key, value] of Object.entries(values.secrets)) {
-    await stack.setConfig(key, { value, secret: true });
+    await run(["config", "set", ...target, "--secret", key], value);
   }
+}
+
+/** Runs the workspace's pulumi with `stdin` as its whole input; rejects with its error line. */
+function runPulumi(workspace: LocalWorkspace, args: string[], stdin = ""): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(workspace.pulumiCommand.command, args, {
+      cwd: workspace.workDir,
+      env: { ...process.env, ...workspace.envVars },
+      stdio: ["pipe", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString("utf8");
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code === 0) resolve();
+      else reject(new Error(stderr.trim().replace(/^error: /, "") || `pulumi exited with ${code}`));
+    });
+    child.stdin.end(stdin);
+  });
 }
 
 /**
@@ -101,11 +137,7 @@ export async function withCommandLineConfig<T>(
   values: CommandLineConfig,
   run: (configFile: string | undefined) => Promise<T>,
 ): Promise<T> {
-  const entries = [
-    ...Object.entries(values.config).map(([key, value]) => ({ key, value, secret: false })),
-    ...Object.entries(values.secrets).map(([key, value]) => ({ key, value, secret: true })),
-  ];
-  if (entries.length === 0) return run(undefined);
+  if (Object.keys(values.config).length + Object.keys(values.secrets).length === 0) return run(undefined);
   const workspace = stack.workspace as LocalWorkspace;
   const committed = await stackConfigFile(workspace, stack.name);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shelly-fleet-config-"));
@@ -113,21 +145,7 @@ export async function withCommandLineConfig<T>(
   try {
     // The copy keeps the stack's encryption salt, so secrets set into it decrypt as usual.
     if (fs.existsSync(committed)) fs.copyFileSync(committed, copy);
-    const args = ["config", "set-all", "--stack", stack.name, "--config-file", copy, "--non-interactive"];
-    for (const { key, value, secret } of entries)
-      args.push(secret ? "--secret" : "--plaintext", `${key}=${value}`);
-    try {
-      await promisify(execFile)(workspace.pulumiCommand.command, args, {
-        cwd: workspace.workDir,
-        env: { ...process.env, ...workspace.envVars },
-      });
-    } catch (err) {
-      const stderr = (err as { stderr?: string }).stderr?.trim().replace(/^error: /, "");
-      throw new UsageError(
-        `could not use the --config/--secret values: ${stderr || (err as Error).message}`,
-        1,
-      );
-    }
+    await setConfigValues(stack, values, ["--config-file", copy]);
     return await run(copy);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

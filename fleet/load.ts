@@ -10,6 +10,7 @@ import { CATALOG, type SectionName, type SectionSpec } from "../providers/shelly
 import { CHANNEL_SECTIONS, type ModelSpec, modelSpec } from "../providers/shelly/model/models";
 import { MergedConfig } from "./merge";
 import { generationOfModel } from "./models";
+import { describeValue, isSecretKey, quote } from "./redact";
 import { checkSchema, type FileKind, locate } from "./schema-check";
 import { parseSource, type SourceFile } from "./source";
 import { substitute, substitutionsFor, unknownSubstitutionMessage } from "./substitute";
@@ -266,7 +267,7 @@ class FleetLoader {
       this.warnings.push({
         file: source.file,
         ...locate(source, model !== undefined ? ["model"] : ["expect", "model"]),
-        message: `model ${JSON.stringify(named)} is not in the catalog: ${checked}, not its channels`,
+        message: `model ${quote(named)} is not in the catalog: ${checked}, not its channels`,
       });
     }
     return named;
@@ -510,8 +511,8 @@ class FleetLoader {
       device.expect?.generation !== undefined
         ? `expect.generation = ${device.expect.generation}`
         : device.expect?.model !== undefined
-          ? `expect.model = ${JSON.stringify(device.expect.model)}`
-          : `model = ${JSON.stringify(device.model)}`;
+          ? `expect.model = ${quote(device.expect.model)}`
+          : `model = ${quote(device.model)}`;
     this.reportInDeviceFile(device, keyPath, origin, `${problem} (${stated})`);
   }
 
@@ -527,7 +528,7 @@ class FleetLoader {
       device,
       keyPath,
       origin,
-      `${device.model} (${spec.name}) has ${has} (model = ${JSON.stringify(device.model)})`,
+      `${device.model} (${spec.name}) has ${has} (model = ${quote(device.model)})`,
     );
   }
 
@@ -552,7 +553,7 @@ class FleetLoader {
       file: origin.file,
       keyPath,
       line: origin.line,
-      message: `${device.name}: ${JSON.stringify(value)} is not a value the catalog knows for ${section}.${field} (${type.values.join(", ")}); accepted as written`,
+      message: `${device.name}: ${describeValue(value, isSecretKey(keyPath))} is not a value the catalog knows for ${section}.${field} (${type.values.join(", ")}); accepted as written`,
     });
   }
 
@@ -654,7 +655,7 @@ function duplicateEntries(source: SourceFile): FleetError[] {
       errors.push({
         file: source.file,
         ...locate(source, [name, String(i)]),
-        message: `duplicate ${name} ${keyField} ${JSON.stringify(key)}${firstLine ? ` (first at line ${firstLine})` : ""}`,
+        message: `duplicate ${name} ${keyField} ${describeValue(key, false)}${firstLine ? ` (first at line ${firstLine})` : ""}`,
       });
     }
   }

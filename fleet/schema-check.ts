@@ -1,6 +1,7 @@
 // Checks a parsed file against its generated schema and turns ajv's errors into FleetErrors
 // that name the key the way the user wrote it.
 import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
+import { describeValue as describe, isSecretKey } from "./redact";
 import { deviceSchema, FORMATS, profileSchema, siteSchema } from "./schema";
 import type { SourceFile } from "./source";
 import type { FleetError } from "./types";
@@ -54,15 +55,6 @@ export function locate(source: SourceFile, segments: string[]): { keyPath: strin
   return { keyPath, line: source.lineOf(positionPath) };
 }
 
-function describeValue(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (Array.isArray(value)) return "an array";
-  if (value !== null && typeof value === "object") {
-    return value.constructor?.name === "TomlDate" ? "a date" : "a table";
-  }
-  return String(value);
-}
-
 function typeName(type: unknown): string {
   const names: Record<string, string> = {
     object: "a table",
@@ -84,6 +76,9 @@ function toFleetError(error: ErrorObject, source: SourceFile): FleetError {
     .slice(1)
     .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
   const params = error.params as Record<string, unknown>;
+  // A secret typed in place of its reference, or under a secret-like key: the key, never the value.
+  const secret = error.schemaPath.startsWith("#/definitions/secretRef/") || isSecretKey(segments.join("."));
+  const describeValue = (value: unknown) => describe(value, secret);
   let message: string;
   switch (error.keyword) {
     case "additionalProperties": {

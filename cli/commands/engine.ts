@@ -21,6 +21,7 @@ import {
   upWithSummary,
 } from "../engine-runs";
 import { readDevicesBeforeCreate } from "../live-before-create";
+import { namespaced, readSecrets } from "../secret-input";
 
 const OPTIONS_HELP = `Options:
   -s, --stack NAME          the stack (one per site); default: demo. A stack that does not
@@ -30,17 +31,21 @@ const OPTIONS_HELP = `Options:
   -c, --config KEY=VALUE    a stack config value (repeatable; a key without a namespace gets
                             "shelly-fleet:"). preview uses it for that run only; up, refresh
                             and destroy save it in stacks/Pulumi.<stack>.yaml
-      --secret KEY=VALUE    the same, encrypted (device passwords, WiFi keys)
+      --secret KEY          a secret (device passwords, WiFi keys), stored encrypted: its value
+                            is read from standard input, or asked for without echo on a terminal.
+                            Never on the command line: every local user can read that (ps), so
+                            --secret KEY=VALUE is refused
+      --secret-file KEY=PATH   the secret's value is the file's content (one final newline dropped)
+      --secret-env KEY=VAR     the secret's value is the environment variable VAR
   -p, --parallel N          device operations in flight at once (the engine's default: 4 per CPU)
   -h, --help                show this help`;
 
-function parseConfig(pairs: string[], option = "--config"): Record<string, string> {
+function parseConfig(pairs: string[]): Record<string, string> {
   const config: Record<string, string> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf("=");
-    if (eq <= 0) throw new UsageError(`${option} expects KEY=VALUE, got "${pair}"`);
-    const key = pair.slice(0, eq);
-    config[key.includes(":") ? key : `shelly-fleet:${key}`] = pair.slice(eq + 1);
+    if (eq <= 0) throw new UsageError(`--config expects KEY=VALUE, got "${pair}"`);
+    config[namespaced(pair.slice(0, eq))] = pair.slice(eq + 1);
   }
   return config;
 }
@@ -79,6 +84,8 @@ function engineCommand(name: string, summary: string, extraHelp: string, act: En
           dir: { type: "string", short: "C" },
           config: { type: "string", short: "c", multiple: true, default: [] },
           secret: { type: "string", multiple: true, default: [] },
+          "secret-file": { type: "string", multiple: true, default: [] },
+          "secret-env": { type: "string", multiple: true, default: [] },
           "expect-no-changes": { type: "boolean", default: false },
           json: { type: "boolean", default: false },
           base: { type: "string", short: "b" },
@@ -112,7 +119,11 @@ function engineCommand(name: string, summary: string, extraHelp: string, act: En
       }
       const commandLine: CommandLineConfig = {
         config: parseConfig(values.config),
-        secrets: parseConfig(values.secret, "--secret"),
+        secrets: await readSecrets({
+          stdin: values.secret,
+          files: values["secret-file"],
+          env: values["secret-env"],
+        }),
       };
       const stack = await openStack({
         projectDir: path.resolve(values.dir ?? PACKAGE_ROOT),

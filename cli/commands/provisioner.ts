@@ -3,7 +3,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { UsageError } from "../../errors";
+import type { AuditEntry } from "../../providers/provision/agent/protocol";
 import { type LinkKind, startAgent } from "../../providers/provision/agent/server";
+import { readTokenFile, tokenProblem, writeNewTokenFile } from "../../providers/provision/agent/token";
 import { type Command, print } from "../command";
 
 const TOKEN_ENV = "SHELLY_FLEET_PROVISIONER_TOKEN";
@@ -16,6 +18,10 @@ device's access point, and brings it onto the network. One task at a time per Wi
 the queue is kept in --state and survives restarts; a task interrupted by a restart fails and is
 never run twice. See README, "Provisioning: the agent".
 
+The API is plain HTTP on loopback by default: to reach it from other hosts, put it behind a TLS
+reverse proxy (README, "Provisioning: the agent"). The token must hold 32 random bytes; a token
+file must be mode 0600 and owned by the agent's user.
+
 Options:
       --name NAME            this agent's name, as device files give it (agent = "NAME")
       --listen HOST:PORT     where the API listens; default 127.0.0.1:8470
@@ -25,7 +31,13 @@ Options:
       --link nmcli|direct    how to join access points; default nmcli (direct: already reachable)
       --registry URL         the agent to send heartbeats to; default this agent itself
       --heartbeat-seconds N  seconds between heartbeats; default 15 (alive: 3 heartbeats)
-      --token-file FILE      the API token; default the ${TOKEN_ENV} environment variable
+      --token-file FILE      the API token (mode 0600); default the ${TOKEN_ENV} environment variable
+      --new-token FILE       write a fresh token to FILE (mode 0600, never over an existing file), then exit
+      --audit-log FILE       append one JSON line per task event and refusal; default STATE with .audit.jsonl
+      --forget-agent NAME    drop NAME's registered URL before serving (repeatable): the only way to
+                             move an agent to another URL; a heartbeat with another URL is refused
+      --max-body-bytes N     the largest request body; larger ones get 413; default 1048576
+      --rate-limit N         requests per minute per token (and per address without it); default 3000
   -h, --help                 show this help
 `;
 
@@ -47,6 +59,11 @@ export const provisionerCommand: Command = {
         registry: { type: "string" },
         "heartbeat-seconds": { type: "string", default: "15" },
         "token-file": { type: "string" },
+        "new-token": { type: "string" },
+        "audit-log": { type: "string" },
+        "forget-agent": { type: "string", multiple: true, default: [] },
+        "max-body-bytes": { type: "string", default: "1048576" },
+        "rate-limit": { type: "string", default: "3000" },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -55,6 +72,11 @@ export const provisionerCommand: Command = {
       return 0;
     }
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    if (values["new-token"]) {
+      oneLine(() => writeNewTokenFile(values["new-token"] as string));
+      print(`wrote a new agent token to ${values["new-token"]} (mode 0600)\n`);
+      return 0;
+    }
     if (!values.name) throw new UsageError("--name is required: the name device files give as agent");
     const listen = /^([^:]+):(\d{1,5})$/.exec(values.listen);
     if (!listen) throw new UsageError(`--listen expects HOST:PORT, got "${values.listen}"`);
@@ -63,23 +85,38 @@ export const provisionerCommand: Command = {
     }
     const heartbeatSeconds = Number(values["heartbeat-seconds"]);
     if (!(heartbeatSeconds > 0)) throw new UsageError("--heartbeat-seconds expects a positive number");
-    const token = values["token-file"]
-      ? fs.readFileSync(values["token-file"], "utf8").trim()
-      : process.env[TOKEN_ENV];
+    const maxBodyBytes = positiveWhole(values["max-body-bytes"], "--max-body-bytes");
+    const perMinute = positiveWhole(values["rate-limit"], "--rate-limit");
+    const tokenFile = values["token-file"];
+    const token = tokenFile ? oneLine(() => readTokenFile(tokenFile)) : process.env[TOKEN_ENV];
     if (!token) throw new UsageError(`no token: set ${TOKEN_ENV} or give --token-file`);
+    const problem = tokenProblem(token);
+    if (problem) throw new UsageError(`${tokenFile ?? TOKEN_ENV}: ${problem}`);
+    const host = listen[1] as string;
+    if (!/^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/.test(host)) {
+      process.stderr.write(
+        `warning: listening on ${host}: the API is plain HTTP, and tasks carry WiFi and device passwords; put it behind a TLS reverse proxy (README, "Provisioning: the agent")\n`,
+      );
+    }
+    const statePath = path.resolve(values.state);
+    const auditFile = path.resolve(values["audit-log"] ?? `${statePath.replace(/\.json$/, "")}.audit.jsonl`);
 
     const agent = await startAgent({
       name: values.name,
-      host: listen[1] as string,
+      host,
       port: Number(listen[2]),
       token,
-      stateFile: path.resolve(values.state),
+      stateFile: statePath,
       interfaces: values.interface.length > 0 ? values.interface : ["wlan0"],
       link: values.link as LinkKind,
       ...(values.registry && { registryUrl: values.registry.replace(/\/+$/, "") }),
       ...(values.url && { publicUrl: values.url.replace(/\/+$/, "") }),
       heartbeatMs: heartbeatSeconds * 1000,
       version: require("../../../package.json").version,
+      audit: appendAudit(auditFile),
+      maxBodyBytes,
+      rateLimit: { perMinute },
+      forgetAgents: values["forget-agent"],
     });
     print(`${JSON.stringify({ agent: values.name, url: agent.url })}\n`);
     await new Promise<void>((resolve) => {
@@ -90,3 +127,27 @@ export const provisionerCommand: Command = {
     return 0;
   },
 };
+
+/** A file or token problem as one line, without the stack. */
+function oneLine<T>(act: () => T): T {
+  try {
+    return act();
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function positiveWhole(text: string, option: string): number {
+  const value = Number(text);
+  if (!(Number.isInteger(value) && value > 0)) {
+    throw new UsageError(`${option} expects a positive whole number, got "${text}"`);
+  }
+  return value;
+}
+
+/** Appends audit entries as JSON lines to a file only the agent's user can read. */
+function appendAudit(file: string): (entry: AuditEntry) => void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const fd = fs.openSync(file, "a", 0o600);
+  return (entry) => fs.appendFileSync(fd, `${JSON.stringify(entry)}\n`);
+}

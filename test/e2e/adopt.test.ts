@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type SimDevice, startDevice } from "../../sim";
 import { CAPTURES_DIR, captureNames } from "../support/captures";
-import { makeScratchProject, runCli } from "../support/cli";
+import { makeScratchProject, runCli, secretFiles } from "../support/cli";
 
 const PASSWORD = "adopt-round-trip-pw";
 
@@ -74,8 +74,7 @@ describe("adopt round trip on every shipped model", () => {
       `root=${fleetRoot}`,
       "-c",
       "site=adopted",
-      "--secret",
-      `secret.device-admin=${PASSWORD}`,
+      ...secretFiles({ "secret.device-admin": PASSWORD }),
     );
     expect(up.code).toBe(0);
     expect(up.stdout).toMatch(new RegExp(`\\+ ${devices.size + 1} created`));

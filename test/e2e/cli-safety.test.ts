@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type SimDevice, startDevice } from "../../sim";
 import { CAPTURES_DIR } from "../support/captures";
-import { makeScratchProject, REPO_ROOT, runCli } from "../support/cli";
+import { makeScratchProject, REPO_ROOT, runCli, secretFiles } from "../support/cli";
 
 describe("engine command guards", () => {
   let project: { dir: string; env: NodeJS.ProcessEnv };
@@ -117,8 +117,7 @@ describe("engine command guards", () => {
       "site",
       "-c",
       `root=${renamed}`,
-      "--secret",
-      "secret.unused=s3cret-value",
+      ...secretFiles({ "secret.unused": "s3cret-value" }),
     );
     expect(preview.stderr).toBe("");
     expect(preview.code).toBe(0);
@@ -134,8 +133,7 @@ describe("engine command guards", () => {
       "--expect-no-changes",
       "-c",
       `root=${renamed}`,
-      "--secret",
-      "secret.x=y",
+      ...secretFiles({ "secret.x": "y" }),
     );
     expect(failed.code).toBe(7);
     expect(await fs.readFile(stackFile())).toEqual(before);

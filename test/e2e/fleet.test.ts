@@ -9,7 +9,7 @@ import type { JsonObject } from "../../providers/shelly/model/values";
 import { openSession } from "../../providers/shelly/session";
 import { type SimDevice, startDevice } from "../../sim";
 import { CAPTURES_DIR } from "../support/captures";
-import { makeScratchProject, runCli } from "../support/cli";
+import { makeScratchProject, runCli, secretFiles } from "../support/cli";
 
 const PORCH_PASSWORD = "porch-admin-e2e-7f3a";
 
@@ -77,8 +77,7 @@ describe("fleet: the real engine against simulated devices", () => {
       `root=${fleetRoot}`,
       "-c",
       "site=e2e",
-      "--secret",
-      `secret.device-admin=${PORCH_PASSWORD}`,
+      ...secretFiles({ "secret.device-admin": PORCH_PASSWORD }),
     );
     expect(up.stderr).toBe("");
     expect(up.code).toBe(0);
@@ -167,7 +166,7 @@ describe("fleet: the real engine against simulated devices", () => {
 
   test("up after destroy (state gone, devices configured) creates no second schedule", async () => {
     clearLogs();
-    const up = await cli("up", "--yes", "--secret", `secret.device-admin=${PORCH_PASSWORD}`);
+    const up = await cli("up", "--yes", ...secretFiles({ "secret.device-admin": PORCH_PASSWORD }));
     expect(up.code, up.stdout + up.stderr).toBe(0);
     expect(porch.log.entries().filter((e) => e.rpc === "Schedule.Create")).toEqual([]);
     expect(await porchSchedules()).toHaveLength(1);

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type OpnsenseSim, type SimDevice, startDevice, startOpnsense } from "../../sim";
 import { CAPTURES_DIR } from "../support/captures";
-import { type CliResult, makeScratchProject, runCli } from "../support/cli";
+import { type CliResult, makeScratchProject, runCli, secretFiles } from "../support/cli";
 
 const macOf = (device: SimDevice) => device.identity.mac.toLowerCase().match(/../g)?.join(":") as string;
 
@@ -103,8 +103,7 @@ describe("OPNsense: the real engine against simulated devices and a simulated fi
       `opnsense.url=${opnsense.address}`,
       "-c",
       `opnsense.key=${opnsense.key}`,
-      "--secret",
-      `opnsense.secret=${opnsense.secret}`,
+      ...secretFiles({ "opnsense.secret": opnsense.secret }),
     );
     expect(up.stderr).toBe("");
     expect(up.code).toBe(0);

@@ -20,9 +20,10 @@ describe("plain pulumi commands against simulated devices", () => {
   let fleetRoot: string;
 
   /** `pulumi <args>` in the scratch project, as a user types it. */
-  const pulumi = (...args: string[]): Promise<CliResult> =>
+  /** `pulumi` with `input` as its standard input (how a secret reaches it without argv). */
+  const pulumiFed = (input: string, ...args: string[]): Promise<CliResult> =>
     new Promise((resolve) => {
-      execFile(
+      const child = execFile(
         "pulumi",
         [...args, "--non-interactive"],
         { cwd: project.dir, env: { ...process.env, ...project.env }, maxBuffer: 64 * 1024 * 1024 },
@@ -31,7 +32,9 @@ describe("plain pulumi commands against simulated devices", () => {
           resolve({ code, stdout, stderr });
         },
       );
+      child.stdin?.end(input);
     });
+  const pulumi = (...args: string[]) => pulumiFed("", ...args);
   const writes = (device: SimDevice) => device.log.count({ kind: "write" });
 
   async function writeFile(relative: string, text: string): Promise<void> {
@@ -77,12 +80,13 @@ describe("plain pulumi commands against simulated devices", () => {
   test("stack init, config and a secret, then up configures every device", async () => {
     expect((await pulumi("stack", "init", "plain")).code).toBe(0);
     expect((await pulumi("config", "set", "shelly-fleet:root", fleetRoot)).code).toBe(0);
-    const secret = await pulumi(
+    // The value on standard input, not in the arguments any local user can read.
+    const secret = await pulumiFed(
+      PORCH_PASSWORD,
       "config",
       "set",
       "--secret",
       "shelly-fleet:secret.device-admin",
-      PORCH_PASSWORD,
     );
     expect(secret.code).toBe(0);
     const config = await pulumi("config");

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { TaskRecord } from "../../providers/provision/agent/protocol";
 import { freePort, gen2Config, jobFor, NETWORK, type NewDevice, startNewDevice } from "../provision/support";
-import { makeScratchProject, REPO_ROOT, runCli } from "../support/cli";
+import { makeScratchProject, REPO_ROOT, runCli, secretFiles } from "../support/cli";
 
 const ADMIN = "porch-admin-e2e-51b2";
 
@@ -53,12 +53,7 @@ async function fleetProject(label: string) {
   return { ...project, root };
 }
 
-const secrets = [
-  "--secret",
-  `secret.device-admin=${ADMIN}`,
-  "--secret",
-  `secret.iot-wifi=${NETWORK.password}`,
-];
+const secrets = [...secretFiles({ "secret.device-admin": ADMIN, "secret.iot-wifi": NETWORK.password })];
 
 describe("provisioning: the real engine, the direct driver", () => {
   let project: Awaited<ReturnType<typeof fleetProject>>;
@@ -108,7 +103,7 @@ describe("provisioning: the real engine, the direct driver", () => {
   });
 });
 
-const AGENT_TOKEN = "agent-e2e-token-4c2e";
+const AGENT_TOKEN = "Zk4pW9sQe2LrT7uYc1NvB6xHa3JmD8fGo5KiE0qVtRw";
 
 /** `shelly-fleet provisioner` as its own process; resolves once it listens. */
 async function startAgentProcess(port: number, stateFile: string): Promise<ChildProcess> {
@@ -185,8 +180,7 @@ describe("provisioning: the real engine, the agent driver (the agent in its own 
       "-c",
       `provisionerUrl=http://127.0.0.1:${port}`,
       ...secrets,
-      "--secret",
-      `secret.provisioner-token=${AGENT_TOKEN}`,
+      ...secretFiles({ "secret.provisioner-token": AGENT_TOKEN }),
     );
     expect(up.stderr).toBe("");
     expect(up.code).toBe(0);

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type OpnsenseSim, type SimDevice, startDevice, startOpnsense } from "../../sim";
 import { CAPTURES_DIR } from "../support/captures";
-import { type CliResult, makeScratchProject, runCli } from "../support/cli";
+import { type CliResult, makeScratchProject, runCli, secretFiles } from "../support/cli";
 
 const OLD_MAC = "020000000A01";
 const NEW_MAC = "020000000B01";
@@ -33,8 +33,7 @@ describe("a replaced device: new MAC, same file and address", () => {
         project.dir,
         ...site,
         ...firewall,
-        "--secret",
-        `opnsense.secret=${opnsense.secret}`,
+        ...secretFiles({ "opnsense.secret": opnsense.secret }),
       ],
       project.env,
     );

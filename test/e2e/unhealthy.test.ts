@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type SimDevice, startDevice } from "../../sim";
 import { CAPTURES_DIR } from "../support/captures";
-import { makeScratchProject, runCli } from "../support/cli";
+import { makeScratchProject, runCli, secretFiles } from "../support/cli";
 
 const PASSWORD = "unhealthy-e2e-admin-5d1c";
 const IMPOSTOR_MAC = "0200000009FF";
@@ -67,8 +67,7 @@ describe("an unhealthy site: the real engine with a dead device, a flaky one and
       "up",
       "--yes",
       "--create",
-      "--secret",
-      `secret.admin=${PASSWORD}`,
+      ...secretFiles({ "secret.admin": PASSWORD }),
       "-c",
       "timeoutMs=1500",
     );

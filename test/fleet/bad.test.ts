@@ -1,5 +1,7 @@
 // The corpus of bad inputs: each case gives exactly these errors, naming the file, the key and
 // the line; the CLI exits 1 for them, without a stack trace.
+import * as fs from "node:fs/promises";
+import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
 import { type FleetError, loadFleet } from "../../fleet";
@@ -86,13 +88,15 @@ const CASES: Record<string, FleetError[]> = {
       file: lamp,
       keyPath: "wifi.sta.password",
       line: 6,
-      message: 'a secret must be a reference, { secret = "name" }, never the value itself; got "hunter2"',
+      message:
+        'a secret must be a reference, { secret = "name" }, never the value itself; got a string (redacted)',
     },
     {
       file: "devices/home/site.toml",
       keyPath: "credentials.device_password",
       line: 1,
-      message: 'a secret must be a reference, { secret = "name" }, never the value itself; got "admin"',
+      message:
+        'a secret must be a reference, { secret = "name" }, never the value itself; got a string (redacted)',
     },
   ],
   "malformed-mac": [
@@ -266,6 +270,43 @@ describe("shelly-fleet validate on bad fleets", () => {
       expect(result.stdout).not.toMatch(/\n\s+at /);
     },
   );
+
+  test('a plain-text password: the key and "redacted", never the value, in text and --json', async () => {
+    const root = path.join(BAD, "secret-literal");
+    for (const args of [[], ["--json"]]) {
+      const result = await runCli(["validate", "--root", root, ...args]);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toContain("credentials.device_password");
+      expect(result.stdout).toContain("wifi.sta.password");
+      expect(result.stdout.match(/a string \(redacted\)/g)).toHaveLength(2);
+      for (const secret of ["hunter2", '"admin"'])
+        expect(result.stdout + result.stderr).not.toContain(secret);
+    }
+  });
+
+  test("a 2 MB value is cut to its start and its length, never repeated; a secret one not even that", async () => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), "fleet-long-"));
+    try {
+      const long = "A".repeat(2 * 1024 * 1024);
+      const mqtt = `p${"x".repeat(2 * 1024 * 1024)}`;
+      await fs.mkdir(path.join(root, "devices", "home"), { recursive: true });
+      await fs.writeFile(
+        path.join(root, "devices", "home", "lamp.toml"),
+        `mac = "AABBCCDDEE01"\naddress = "10.0.20.10"\n\n[device]\nname = "${long}"\n\n[mqtt]\nenabled = true\npassword = "${mqtt}"\n`,
+      );
+      const result = await runCli(["validate", "--root", root]);
+      expect(result.code).toBe(1);
+      const file = path.relative(process.cwd(), path.join(root, "devices", "home", "lamp.toml"));
+      expect(result.stdout).toBe(
+        `${file}:5: device.name: must NOT have more than 64 characters; got "${"A".repeat(40)}"… (${long.length} characters)\n` +
+          `${file}:9: mqtt.password: a secret must be a reference, { secret = "name" }, never the value itself; got a string (redacted)\n` +
+          "2 errors\n",
+      );
+      expect(result.stdout.length).toBeLessThan(1_000);
+    } finally {
+      await fs.rm(root, { recursive: true, force: true });
+    }
+  });
 
   test("--json reports the same errors", async () => {
     const result = await runCli(["validate", "--root", path.join(BAD, "duplicate-ips"), "--json"]);

@@ -1,105 +1,13 @@
 // The provisioner agent's API and queue, in process, with a stand-in runner (the state machine
 // itself is covered by machine.test.ts; the agent with real devices by test/e2e/provision.test.ts).
 import * as fs from "node:fs/promises";
-import * as os from "node:os";
-import * as path from "node:path";
-import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { provisionThroughAgent } from "../../providers/provision/agent/client";
-import type { AgentRecord, TaskRecord } from "../../providers/provision/agent/protocol";
-import { type AgentOptions, type RunningAgent, startAgent } from "../../providers/provision/agent/server";
-import type { ProvisionJob, ProvisionOutcome } from "../../providers/provision/job";
-
-const TOKEN = "agent-test-token-93d1";
-const OUTCOME: ProvisionOutcome = {
-  generation: "gen2",
-  model: "SNSW-001P16EU",
-  firmware: "1.1.0",
-  steps: [],
-  alreadyOnNetwork: false,
-};
-
-function job(device: string): ProvisionJob {
-  return {
-    device,
-    mac: "AABBCCDDEEFF",
-    apAddress: "127.0.0.2:1",
-    stationAddress: "127.0.0.1:1",
-    wifi: { ssid: "iot", password: "secret-wifi-key", passwordSecret: "iot-wifi" },
-    preNetwork: {},
-    secrets: {},
-    keepAp: false,
-    keepBleRpc: false,
-  };
-}
-
-/** A runner whose tasks finish only when the test releases them. */
-function gatedRunner() {
-  const runs: { device: string; iface: string; release: () => void }[] = [];
-  let active = 0;
-  let peak = 0;
-  const run: NonNullable<AgentOptions["run"]> = (j, iface, onProgress) =>
-    new Promise((resolve) => {
-      active++;
-      peak = Math.max(peak, active);
-      onProgress({ step: "verify", phase: "start" });
-      runs.push({
-        device: j.device,
-        iface,
-        release: () => {
-          active--;
-          resolve(OUTCOME);
-        },
-      });
-    });
-  return { run, runs, peak: () => peak };
-}
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+import type { AgentRecord } from "../../providers/provision/agent/protocol";
+import { agentFixture, gatedRunner, job, OUTCOME, TOKEN, until } from "./agent-support";
 
 describe("the provisioner agent", () => {
-  let dir: string;
-  let stateFile: string;
-  const agents: RunningAgent[] = [];
-  const start = async (options: Partial<AgentOptions> = {}) => {
-    const agent = await startAgent({
-      name: "pi",
-      host: "127.0.0.1",
-      port: 0,
-      token: TOKEN,
-      stateFile,
-      interfaces: ["wlan0", "wlan1"],
-      link: "direct",
-      heartbeatMs: 60_000,
-      log: () => undefined,
-      ...options,
-    });
-    agents.push(agent);
-    return agent;
-  };
-  const api = (agent: RunningAgent, pathname: string, init: RequestInit = {}, token = TOKEN) =>
-    fetch(`${agent.url}${pathname}`, {
-      ...init,
-      headers: { ...(token && { authorization: `Bearer ${token}` }), "content-type": "application/json" },
-    });
-  const submit = (agent: RunningAgent, id: string, iface = "wlan0") =>
-    api(agent, "/v1/tasks", { method: "POST", body: JSON.stringify({ id, interface: iface, job: job(id) }) });
-  const task = async (agent: RunningAgent, id: string) =>
-    (await (await api(agent, `/v1/tasks/${id}`)).json()) as TaskRecord;
-
-  beforeEach(async () => {
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), "agent-"));
-    stateFile = path.join(dir, "state.json");
-  });
-  afterEach(async () => {
-    await Promise.all(agents.splice(0).map((a) => a.close()));
-    await fs.rm(dir, { recursive: true, force: true });
-  });
+  const { paths, start, api, submit, task } = agentFixture();
 
   test("rejects requests without the token, or with another", async () => {
     const agent = await start({ run: gatedRunner().run });
@@ -154,9 +62,9 @@ describe("the provisioner agent", () => {
     await until(() => first.runs.length === 1, "the first task to start");
     await agent.close(); // the gated task never finishes: as if the process died
 
-    const stored = await fs.readFile(stateFile, "utf8");
+    const stored = await fs.readFile(paths.stateFile, "utf8");
     expect(stored).toContain("secret-wifi-key"); // queued jobs keep their secrets until they end
-    expect((await fs.stat(stateFile)).mode & 0o777).toBe(0o600);
+    expect((await fs.stat(paths.stateFile)).mode & 0o777).toBe(0o600);
 
     const second = gatedRunner();
     const again = await start({ run: second.run });
@@ -172,7 +80,7 @@ describe("the provisioner agent", () => {
     await until(() => again.store.get("waiting")?.state === "succeeded", "success");
     expect(second.runs).toHaveLength(1);
     // Ended tasks keep no secrets.
-    expect(await fs.readFile(stateFile, "utf8")).not.toContain("secret-wifi-key");
+    expect(await fs.readFile(paths.stateFile, "utf8")).not.toContain("secret-wifi-key");
   });
 
   test("heartbeats register agents; one that stops reporting is no longer alive", async () => {

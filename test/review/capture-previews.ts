@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { afterAll, expect, test } from "vitest";
 import { type SimDevice, startDevice } from "../../sim";
 import { CAPTURES_DIR } from "../support/captures";
-import { makeScratchProject, runCli } from "../support/cli";
+import { makeScratchProject, runCli, secretFiles } from "../support/cli";
 import { FIXTURE_FLEET_ROOT, FIXTURES_DIR } from "./support";
 
 const ADMIN_PASSWORD = "capture-admin-1";
@@ -71,8 +71,7 @@ test("capture preview documents from the real engine", async () => {
     `root=${fleetRoot}`,
     "-c",
     "site=lab",
-    "--secret",
-    `secret.device-admin=${ADMIN_PASSWORD}`,
+    ...secretFiles({ "secret.device-admin": ADMIN_PASSWORD }),
   ];
   const create = await cli("preview", "--json", "--create", ...site);
   expect(create.code, create.stdout + create.stderr).toBe(0);
@@ -120,12 +119,11 @@ test("capture preview documents from the real engine", async () => {
   const changes = await cli(
     "preview",
     "--json",
-    "--secret",
-    "secret.device-admin=capture-admin-2",
-    "--secret",
-    "secret.wifi-iot=capture-wifi",
-    "--secret",
-    "secret.mqtt-shelly=capture-mqtt",
+    ...secretFiles({
+      "secret.device-admin": "capture-admin-2",
+      "secret.wifi-iot": "capture-wifi",
+      "secret.mqtt-shelly": "capture-mqtt",
+    }),
   );
   expect(changes.code, changes.stderr).toBe(0);
   await save("changes", changes.stdout);

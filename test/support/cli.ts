@@ -1,6 +1,9 @@
 // Runs the built `shelly-fleet` command as a user would, in a child process.
 import { execFile } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as fs from "node:fs/promises";
+import * as os from "node:os";
 import * as path from "node:path";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -48,4 +51,23 @@ export async function makeScratchProject(label: string): Promise<{ dir: string; 
       PULUMI_CONFIG_PASSPHRASE: "e2e-test-passphrase",
     },
   };
+}
+
+let secretDir: string | undefined;
+
+/**
+ * `--secret-file KEY=PATH` arguments for these secrets: each value in its own owner-only file, so
+ * that it never appears in any process's arguments (removed when the test process ends).
+ */
+export function secretFiles(values: Record<string, string>): string[] {
+  if (!secretDir) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "shelly-fleet-secrets-"));
+    secretDir = dir;
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+  }
+  return Object.entries(values).flatMap(([key, value]) => {
+    const file = path.join(secretDir as string, `${key.replace(/[^\w.-]/g, "_")}-${randomUUID()}`);
+    writeFileSync(file, value, { mode: 0o600 });
+    return ["--secret-file", `${key}=${file}`];
+  });
 }

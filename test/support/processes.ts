@@ -36,3 +36,30 @@ export function commandOf(pid: number): string {
     return "(gone)";
   }
 }
+
+/**
+ * Samples the command line of `root` and of every process below it until `stop()`: every distinct
+ * command line seen, to check what a local user could have read with `ps` during a run.
+ */
+export function watchCommandLines(root: number, everyMs = 5): { stop(): string[] } {
+  const seen = new Set<string>();
+  const sample = () => {
+    for (const pid of [root, ...descendants(root)]) {
+      try {
+        seen.add(readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim());
+      } catch {
+        // Ended between the listing and the read.
+      }
+    }
+  };
+  sample();
+  const timer = setInterval(sample, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      seen.delete("");
+      return [...seen];
+    },
+  };
+}

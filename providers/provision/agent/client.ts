@@ -14,12 +14,22 @@ export interface AgentConnection {
   pollMs?: number;
 }
 
+/** Answers 429 (the agent's rate limit) are waited out this many times before giving up. */
+const RATE_LIMITED_RETRIES = 5;
+
 async function request<T>(connection: AgentConnection, url: string, init: RequestInit = {}): Promise<T> {
-  const response = await fetch(url, {
-    ...init,
-    headers: { authorization: `Bearer ${connection.token}`, "content-type": "application/json" },
-    signal: AbortSignal.timeout(10_000),
-  });
+  let response: Response;
+  for (let attempt = 0; ; attempt++) {
+    response = await fetch(url, {
+      ...init,
+      headers: { authorization: `Bearer ${connection.token}`, "content-type": "application/json" },
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (response.status !== 429 || attempt === RATE_LIMITED_RETRIES) break;
+    await response.body?.cancel();
+    const seconds = Number(response.headers.get("retry-after"));
+    await sleep(Math.min(Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 1000, 10_000));
+  }
   const text = await response.text();
   if (response.status === 401)
     throw new Error(`${url}: the agent refused the token (secret "provisioner-token")`);

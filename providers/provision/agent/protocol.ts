@@ -34,3 +34,35 @@ export interface AgentRecord {
   /** The last heartbeat is younger than the expiry. */
   alive: boolean;
 }
+
+/**
+ * One line of the agent's audit log: who asked for what, on which device, when, and how it ended.
+ * Never a secret: no job, no token, no password; errors are the state machine's own messages.
+ */
+export interface AuditEntry {
+  time: string;
+  /** The agent that writes the entry. */
+  agent: string;
+  event:
+    | "task.submitted"
+    | "task.resubmitted"
+    | "task.started"
+    | "task.succeeded"
+    | "task.failed"
+    | "task.interrupted"
+    | "agent.registered"
+    | "agent.refused"
+    | "agent.forgotten"
+    | "request.refused";
+  /** The client's address and port, for requests. */
+  from?: string;
+  task?: string;
+  device?: string;
+  interface?: string;
+  /** The registering agent's name and URL, for agent.* events. */
+  name?: string;
+  url?: string;
+  /** HTTP status of a refused request, or the error of a failed task. */
+  status?: number;
+  error?: string;
+}

@@ -11,8 +11,15 @@ interface StoredState {
   agents: Omit<AgentRecord, "alive">[];
 }
 
+/** A heartbeat under a name bound to another URL: refused until the operator forgets the name. */
+export interface BindingConflict {
+  boundUrl: string;
+}
+
 export class AgentStore {
   private state: StoredState;
+  /** Tasks that were running when the agent last stopped, failed on load. */
+  readonly interrupted: TaskRecord[] = [];
 
   constructor(private readonly file: string) {
     this.state = fs.existsSync(file)
@@ -30,6 +37,7 @@ export class AgentStore {
         state: "failed",
         error: `${task.device}: the provisioner agent stopped during step ${task.step ?? "start"} of task ${task.id}; the task is not run again. The device is in AP mode or on the network: run up again (a device already on the network is only hardened)`,
       });
+      this.interrupted.push(publicView(task));
       changed = true;
     }
     if (changed) this.save();
@@ -99,12 +107,33 @@ export class AgentStore {
     delete task.job;
   }
 
-  heartbeat(agent: Omit<AgentRecord, "alive" | "lastContact">): void {
+  /**
+   * Records a heartbeat. The first one binds the name to its URL: tasks for that name, with their
+   * passwords, go there. Another URL under a bound name is refused (the store is unchanged), so a
+   * token holder cannot divert an agent's tasks; the operator moves an agent with `forget`.
+   */
+  heartbeat(agent: Omit<AgentRecord, "alive" | "lastContact">): BindingConflict | undefined {
     const record = { ...agent, lastContact: new Date().toISOString() };
     const at = this.state.agents.findIndex((a) => a.name === agent.name);
+    const bound = this.state.agents[at];
+    if (bound && bound.url !== agent.url) return { boundUrl: bound.url };
     if (at >= 0) this.state.agents[at] = record;
     else this.state.agents.push(record);
     this.save();
+    return undefined;
+  }
+
+  isBound(name: string): boolean {
+    return this.state.agents.some((a) => a.name === name);
+  }
+
+  /** Drops a name's binding (the operator's rotation); whether there was one. */
+  forget(name: string): boolean {
+    const before = this.state.agents.length;
+    this.state.agents = this.state.agents.filter((a) => a.name !== name);
+    if (this.state.agents.length === before) return false;
+    this.save();
+    return true;
   }
 
   agents(expiryMs: number, now = Date.now()): AgentRecord[] {
