@@ -2,10 +2,11 @@
 // device per file in devices/demo (from the shipped capture of its model, with its MAC and
 // address), runs `up`, changes a device behind the tool's back, shows the drift in a preview,
 // repairs it with `up`, and checks that the stack is in sync.
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { loadProgram, openStack, PACKAGE_ROOT } from "../../automation/stack";
+import { engineEnvironment, loadProgram, openStack, PACKAGE_ROOT } from "../../automation/stack";
 import { UsageError } from "../../errors";
 import { loadFleet } from "../../fleet";
 import { hostOf } from "../../providers/shelly/session";
@@ -15,8 +16,10 @@ import { previewWithFieldSummary } from "../engine-runs";
 
 const HELP = `Usage: shelly-fleet demo [options]
 
-Run the built-in demo on simulated devices (loopback only): pulumi up on the demo stack, an
-out-of-band change on one device, pulumi preview showing that drift, pulumi up repairing it.
+Run the built-in demo on simulated devices (loopback only), with the plain pulumi commands users
+run: pulumi up on the demo stack, an out-of-band change on one device, pulumi preview naming
+it, shelly-fleet preview listing it field by field, pulumi up repairing it, and pulumi
+preview --expect-no-changes. Needs \`pulumi\` on PATH (scripts/env.sh provides it).
 
 Options:
   -s, --stack NAME   the stack and site; default: demo
@@ -41,6 +44,21 @@ function capturesByModel(): Map<string, string> {
 
 function step(text: string): void {
   print(`\n== ${text}\n\n`);
+}
+
+/** `pulumi <args>` in the project, its output shown as it comes; a failure ends the demo. */
+async function plainPulumi(stack: string, why: string, ...args: string[]): Promise<void> {
+  step(`pulumi ${args.join(" ")}: ${why}`);
+  const child = spawn("pulumi", [...args, "--stack", stack, "--non-interactive"], {
+    cwd: PACKAGE_ROOT,
+    env: { ...process.env, ...engineEnvironment() },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", resolve);
+  });
+  if (code !== 0) throw new UsageError(`demo: \`pulumi ${args.join(" ")}\` failed (exit ${code})`, 1);
 }
 
 export const demoCommand: Command = {
@@ -103,8 +121,9 @@ export const demoCommand: Command = {
         print(`  ${device.name.padEnd(16)} ${String(model).padEnd(16)} ${sim.address}  mac ${device.mac}\n`);
       }
 
-      step("pulumi up: configure every device as its file says");
-      await stack.up({ onOutput: print });
+      // The plain `pulumi` commands, as the README has users run them; shelly-fleet adds the
+      // field list with drift told from change.
+      await plainPulumi(site, "configure every device as its file says", "up", "--yes");
 
       const target = devices.find((d) => d.identity.gen > 1) ?? devices[0];
       if (target) {
@@ -115,13 +134,13 @@ export const demoCommand: Command = {
             ? { "switch:0": { name: "renamed by hand" } }
             : { relays: [{ name: "renamed by hand" }] },
         );
-        step("pulumi preview: the drift, field by field");
+        // `pulumi preview --diff` would add each field's old and new value, in whole objects.
+        await plainPulumi(site, "the engine names the drifted component", "preview");
+        step("shelly-fleet preview: the same plan, field by field, drift told from change");
         await previewWithFieldSummary(stack, false);
-        step("pulumi up: write back only what differs");
-        await stack.up({ onOutput: print });
+        await plainPulumi(site, "write back only what differs", "up", "--yes");
       }
-      step("pulumi preview --expect-no-changes: the stack is in sync");
-      await stack.preview({ onOutput: print, expectNoChanges: true });
+      await plainPulumi(site, "the stack is in sync", "preview", "--expect-no-changes");
       step("done: every device matches its file");
       return 0;
     } finally {
