@@ -9,6 +9,7 @@ import { type PreviewDigest, PreviewDigestBuilder } from "../review/preview-json
 import { renderPreviewFieldSummary } from "../review/render";
 import { baseFieldsOf, loadBase } from "./base-commit";
 import { print } from "./command";
+import { foldEngineOutput } from "./engine-output";
 import { readDevicesBeforeCreate } from "./live-before-create";
 
 /**
@@ -17,6 +18,26 @@ import { readDevicesBeforeCreate } from "./live-before-create";
  */
 export const EXIT_DEVICES_NEED_ATTENTION = 8;
 
+/** What every engine run takes from the command line. */
+export interface EngineRun {
+  parallel?: number;
+  /** Every line of the engine's progress (default: folded, see engine-output.ts). */
+  verbose?: boolean;
+}
+
+/** Runs an engine command with its progress printed, folded unless `verbose`. */
+export async function folded<T>(
+  verbose: boolean | undefined,
+  run: (onOutput: (text: string) => void) => Promise<T>,
+): Promise<T> {
+  const output = foldEngineOutput(print, verbose);
+  try {
+    return await run(output.write);
+  } finally {
+    output.end();
+  }
+}
+
 /**
  * A preview in the engine's compact form, then each changed field per resource (the engine's own
  * `--diff` repeats whole objects for dynamic providers). The summary is printed when the preview
@@ -24,12 +45,14 @@ export const EXIT_DEVICES_NEED_ATTENTION = 8;
  */
 export async function previewWithFieldSummary(
   stack: Stack,
-  expectNoChanges: boolean,
-  parallel?: number,
-  configFile?: string,
-  baseRef?: string,
+  run: EngineRun & { expectNoChanges?: boolean; configFile?: string; baseRef?: string },
 ): Promise<number | undefined> {
-  const { devices } = await showPreview(stack, { expectNoChanges, parallel, configFile }, baseRef);
+  const { expectNoChanges = false, parallel, configFile, baseRef, verbose } = run;
+  const { devices } = await showPreview(
+    stack,
+    { expectNoChanges, parallel, configFile },
+    { baseRef, verbose },
+  );
   // Nothing to change among the devices that answered, but some could not be checked.
   return expectNoChanges && needAttention(devices) ? EXIT_DEVICES_NEED_ATTENTION : undefined;
 }
@@ -38,7 +61,7 @@ export async function previewWithFieldSummary(
 async function showPreview(
   stack: Stack,
   options: PreviewOptions,
-  baseRef?: string,
+  { baseRef, verbose }: { baseRef?: string; verbose?: boolean },
 ): Promise<{ changes: boolean; devices: DeviceOutcomeCollector }> {
   const digest = new PreviewDigestBuilder();
   const devices = new DeviceOutcomeCollector();
@@ -48,7 +71,9 @@ async function showPreview(
   };
   let changeSummary: Partial<Record<OpType, number>> = {};
   try {
-    ({ changeSummary } = await stack.preview({ ...options, onOutput: print, onEvent }));
+    ({ changeSummary } = await folded(verbose, (onOutput) =>
+      stack.preview({ ...options, onOutput, onEvent }),
+    ));
   } finally {
     const document = digest.digest();
     await readDevicesBeforeCreate(document, stack, options.configFile);
@@ -73,10 +98,10 @@ function needAttention(devices: DeviceOutcomeCollector): boolean {
  */
 export async function previewThenUp(
   stack: Stack,
-  parallel: number | undefined,
+  run: EngineRun,
   confirm: (() => Promise<boolean>) | undefined,
 ): Promise<number | undefined> {
-  const { changes, devices } = await showPreview(stack, { parallel });
+  const { changes, devices } = await showPreview(stack, { parallel: run.parallel }, { verbose: run.verbose });
   if (!changes) {
     if (!needAttention(devices)) {
       print("\nNothing to change: every device matches its file.\n");
@@ -86,18 +111,23 @@ export async function previewThenUp(
     return EXIT_DEVICES_NEED_ATTENTION;
   }
   if (confirm && !(await confirm())) throw new UsageError("up declined: nothing was applied", 1);
-  return upWithSummary(stack, parallel);
+  return upWithSummary(stack, run);
 }
 
 /**
  * up with every reachable device applied, even when some fail or cannot be reached (the engine's
  * continue-on-error), then a summary per device.
  */
-export async function upWithSummary(stack: Stack, parallel?: number): Promise<number | undefined> {
+export async function upWithSummary(
+  stack: Stack,
+  { parallel, verbose }: EngineRun,
+): Promise<number | undefined> {
   const devices = new DeviceOutcomeCollector();
   let failure: unknown;
   try {
-    await stack.up({ onOutput: print, parallel, continueOnError: true, onEvent: devices.onEvent });
+    await folded(verbose, (onOutput) =>
+      stack.up({ onOutput, parallel, continueOnError: true, onEvent: devices.onEvent }),
+    );
   } catch (err) {
     failure = err;
   }

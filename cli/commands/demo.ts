@@ -137,7 +137,7 @@ export const demoCommand: Command = {
         // `pulumi preview --diff` would add each field's old and new value, in whole objects.
         await plainPulumi(site, "the engine names the drifted component", "preview");
         step("shelly-fleet preview: the same plan, field by field, drift told from change");
-        await previewWithFieldSummary(stack, false);
+        await previewWithFieldSummary(stack, {});
         await plainPulumi(site, "write back only what differs", "up", "--yes");
       }
       await plainPulumi(site, "the stack is in sync", "preview", "--expect-no-changes");

@@ -16,6 +16,7 @@ import { type Command, print } from "../command";
 import { askYesNo, canAsk } from "../confirm";
 import {
   EXIT_DEVICES_NEED_ATTENTION,
+  folded,
   previewThenUp,
   previewWithFieldSummary,
   upWithSummary,
@@ -38,6 +39,8 @@ const OPTIONS_HELP = `Options:
       --secret-file KEY=PATH   the secret's value is the file's content (one final newline dropped)
       --secret-env KEY=VAR     the secret's value is the environment variable VAR
   -p, --parallel N          device operations in flight at once (the engine's default: 4 per CPU)
+  -v, --verbose             every line of the engine's progress (default: only what changes or
+                            fails, the diagnostics and the summary)
   -h, --help                show this help`;
 
 function parseConfig(pairs: string[]): Record<string, string> {
@@ -62,6 +65,8 @@ interface EngineFlags {
   configFile?: string;
   /** preview --base: mark each field drift or change against this commit. */
   baseRef?: string;
+  /** Every line of the engine's progress, not only the changes. */
+  verbose: boolean;
 }
 
 type EngineAct = (stack: Stack, flags: EngineFlags) => Promise<number | undefined>;
@@ -90,6 +95,7 @@ function engineCommand(name: string, summary: string, extraHelp: string, act: En
           json: { type: "boolean", default: false },
           base: { type: "string", short: "b" },
           parallel: { type: "string", short: "p" },
+          verbose: { type: "boolean", short: "v", default: false },
           help: { type: "boolean", short: "h", default: false },
         },
       });
@@ -138,6 +144,7 @@ function engineCommand(name: string, summary: string, extraHelp: string, act: En
         confirm: values.yes ? undefined : () => askYesNo("Apply these changes?"),
         skipPreview: values["skip-preview"],
         baseRef: values.base,
+        verbose: values.verbose,
       };
       // A dry run changes nothing, the committed stack file included.
       if (name === "preview") {
@@ -162,8 +169,10 @@ export const engineCommands: Command[] = [
       "  -b, --base REF            mark each field drift (the files equal REF's: the device changed)\n" +
       "                            or change (the files changed since REF), e.g. --base origin/main;\n" +
       "                            default: the merge base with the default branch, when in git\n",
-    async (stack, { expectNoChanges, json, parallel, configFile, baseRef }) => {
-      if (!json) return previewWithFieldSummary(stack, expectNoChanges, parallel, configFile, baseRef);
+    async (stack, { expectNoChanges, json, parallel, configFile, baseRef, verbose }) => {
+      if (!json) {
+        return previewWithFieldSummary(stack, { expectNoChanges, parallel, configFile, baseRef, verbose });
+      }
       // The document is printed even when the preview fails (drift under --expect-no-changes,
       // an engine error): its steps and diagnostics say why.
       const digest = new PreviewDigestBuilder();
@@ -192,19 +201,26 @@ applied as its file says.
 
 Every device that answers is applied; one that cannot be reached or fails is reported and
 skipped (exit ${EXIT_DEVICES_NEED_ATTENTION}), and the next up picks it up.\n`,
-    async (stack, { parallel, confirm, skipPreview }) =>
-      skipPreview ? upWithSummary(stack, parallel) : previewThenUp(stack, parallel, confirm),
+    async (stack, { parallel, confirm, skipPreview, verbose }) =>
+      skipPreview
+        ? upWithSummary(stack, { parallel, verbose })
+        : previewThenUp(stack, { parallel, verbose }, confirm),
   ),
-  engineCommand("refresh", "Read the live state into the stack's state", "", async (stack, { parallel }) => {
-    await stack.refresh({ onOutput: print, parallel });
-    return undefined;
-  }),
+  engineCommand(
+    "refresh",
+    "Read the live state into the stack's state",
+    "",
+    async (stack, { parallel, verbose }) => {
+      await folded(verbose, (onOutput) => stack.refresh({ onOutput, parallel }));
+      return undefined;
+    },
+  ),
   engineCommand(
     "destroy",
     "Remove the stack's resources from management",
     "",
-    async (stack, { parallel }) => {
-      await stack.destroy({ onOutput: print, parallel });
+    async (stack, { parallel, verbose }) => {
+      await folded(verbose, (onOutput) => stack.destroy({ onOutput, parallel }));
       return undefined;
     },
   ),
