@@ -2,7 +2,7 @@
 // (providers/shared/dynamic-provider.ts says what the stored code holds).
 
 import * as pulumi from "@pulumi/pulumi";
-import { dynamicProvider, type ResourceLifecycle } from "../shared/dynamic-provider";
+import { dynamicProvider, type ResourceLifecycle, storedProvider } from "../shared/dynamic-provider";
 import { loadFromPackage } from "../shared/load-from-package";
 import type { DeviceConfig } from "../shelly/model/catalog";
 import type { ProvisionedDeviceInputs, ProvisionedDeviceOutputs } from "./lifecycle";
@@ -20,9 +20,11 @@ function lifecycle(): ResourceLifecycle<ProvisionedDeviceInputs, ProvisionedDevi
   return { ...module, read: (_id, props) => module.read(props) };
 }
 
-// The device stays on the network as it is: deleting only forgets that it was provisioned (the
-// lifecycle has no delete).
-export const provisionedDeviceProvider = dynamicProvider<ProvisionedDeviceInputs, ProvisionedDeviceOutputs>({
+/**
+ * The adapter, run from the installed package in the provider process. The device stays on the
+ * network as it is: deleting only forgets that it was provisioned (the lifecycle has no delete).
+ */
+export const provisionedDeviceAdapter = dynamicProvider<ProvisionedDeviceInputs, ProvisionedDeviceOutputs>({
   lifecycle,
   inputKeys: {
     name: true,
@@ -38,6 +40,12 @@ export const provisionedDeviceProvider = dynamicProvider<ProvisionedDeviceInputs
   },
   id: (outs) => outs.mac,
 });
+
+/** What the state stores: forwarders to the adapter above (shared/dynamic-provider.ts). */
+export const provisionedDeviceProvider = storedProvider<ProvisionedDeviceInputs, ProvisionedDeviceOutputs>(
+  "dist/providers/provision/provider.js",
+  "provisionedDeviceAdapter",
+);
 
 export interface ProvisionedDeviceArgs {
   name: pulumi.Input<string>;

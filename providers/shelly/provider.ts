@@ -2,7 +2,7 @@
 // (providers/shared/dynamic-provider.ts says what the stored code holds).
 
 import * as pulumi from "@pulumi/pulumi";
-import { dynamicProvider } from "../shared/dynamic-provider";
+import { dynamicProvider, storedProvider } from "../shared/dynamic-provider";
 import { loadFromPackage } from "../shared/load-from-package";
 import { componentsOf } from "./engine-inputs";
 import type { ShellyDeviceInputs, ShellyDeviceOutputs } from "./lifecycle";
@@ -16,7 +16,8 @@ type EngineInputs = typeof import("./engine-inputs");
 
 // Deleting releases the device from management: it keeps its configuration (the lifecycle has
 // no delete).
-export const shellyDeviceProvider = dynamicProvider<ShellyDeviceInputs, ShellyDeviceOutputs>({
+/** The adapter, run from the installed package in the provider process. */
+export const shellyDeviceAdapter = dynamicProvider<ShellyDeviceInputs, ShellyDeviceOutputs>({
   lifecycle: () => loadFromPackage<Lifecycle>("dist/providers/shelly/lifecycle.js"),
   inputKeys: {
     name: true,
@@ -34,6 +35,12 @@ export const shellyDeviceProvider = dynamicProvider<ShellyDeviceInputs, ShellyDe
   // One input per component, so the engine's own diff names it (`[diff: ~switch:0]`).
   engineShape: () => loadFromPackage<EngineInputs>("dist/providers/shelly/engine-inputs.js"),
 });
+
+/** What the state stores: forwarders to the adapter above (shared/dynamic-provider.ts). */
+export const shellyDeviceProvider = storedProvider<ShellyDeviceInputs, ShellyDeviceOutputs>(
+  "dist/providers/shelly/provider.js",
+  "shellyDeviceAdapter",
+);
 
 export interface ShellyDeviceArgs {
   name: pulumi.Input<string>;

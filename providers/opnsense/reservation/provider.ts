@@ -1,7 +1,7 @@
 // The DhcpReservation dynamic provider: lifecycle.ts beside it behind the shared adapter
 // (providers/shared/dynamic-provider.ts says what the stored code holds).
 import * as pulumi from "@pulumi/pulumi";
-import { dynamicProvider, type ResourceArgs } from "../../shared/dynamic-provider";
+import { dynamicProvider, type ResourceArgs, storedProvider } from "../../shared/dynamic-provider";
 import { loadFromPackage } from "../../shared/load-from-package";
 import type { DhcpReservationInputs, DhcpReservationOutputs } from "./lifecycle";
 import type { ReservationSpec } from "./model";
@@ -11,7 +11,8 @@ export const DHCP_RESERVATION_PROVIDER_VERSION = 1;
 
 // A reservation deleted on the firewall leaves the state on refresh, and the preview shows it
 // created again.
-export const dhcpReservationProvider = dynamicProvider<DhcpReservationInputs, DhcpReservationOutputs>({
+/** The adapter, run from the installed package in the provider process. */
+export const dhcpReservationAdapter = dynamicProvider<DhcpReservationInputs, DhcpReservationOutputs>({
   lifecycle: () =>
     loadFromPackage<typeof import("./lifecycle")>("dist/providers/opnsense/reservation/lifecycle.js"),
   inputKeys: {
@@ -27,6 +28,12 @@ export const dhcpReservationProvider = dynamicProvider<DhcpReservationInputs, Dh
   },
   id: (outs) => outs.uuid,
 });
+
+/** What the state stores: forwarders to the adapter above (shared/dynamic-provider.ts). */
+export const dhcpReservationProvider = storedProvider<DhcpReservationInputs, DhcpReservationOutputs>(
+  "dist/providers/opnsense/reservation/provider.js",
+  "dhcpReservationAdapter",
+);
 
 /** A Kea reservation or dnsmasq DHCP host for one device; natural key: its MAC. */
 export class DhcpReservation extends pulumi.dynamic.Resource {
