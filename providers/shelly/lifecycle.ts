@@ -61,8 +61,8 @@ export interface ShellyDeviceOutputs extends ShellyDeviceInputs {
   /** Salted hashes of the secrets last written. */
   secretHashes: Record<string, string>;
   namedIds: NamedIds;
-  /** What the last apply wrote, without secrets or their hashes. */
-  lastApply?: Omit<ExecutionRecord, "secretHashes">;
+  /** How the last apply went (ApplySummary): no secrets, no hashes, no requests. */
+  lastApply?: ApplySummary;
   /** The device's configuration revision when `observed` was read (see ConfigRevision). */
   revision?: ConfigRevision;
   /**
@@ -220,11 +220,13 @@ export async function read(_id: string, props: ShellyDeviceOutputs): Promise<She
   }
 }
 
-/** States written before this change kept a plain copy of the secret hashes in `lastApply`: drop it. */
+/**
+ * States written before ApplySummary kept the whole record in `lastApply`, with a plain copy of
+ * the secret hashes: a refresh keeps only the summary.
+ */
 function withoutPlainHashes(props: ShellyDeviceOutputs): ShellyDeviceOutputs {
   if (!props.lastApply || !("secretHashes" in props.lastApply)) return props;
-  const { secretHashes: _copy, ...lastApply } = props.lastApply as ExecutionRecord;
-  return { ...props, lastApply };
+  return { ...props, lastApply: summaryOf(props.lastApply as unknown as ExecutionRecord) };
 }
 
 async function readReachable(props: ShellyDeviceOutputs): Promise<ShellyDeviceOutputs> {
@@ -311,9 +313,7 @@ async function applyWith(
       session,
       { expectedMac: inputs.mac, journal: (entry) => appendJournal(inputs.site, entry) },
     );
-    // The hashes are kept once, as a secret output (encrypted in the state); the record of the
-    // apply is plain text in the state and in every preview document, so it holds none.
-    const { secretHashes, ...applied } = record;
+    const { secretHashes } = record;
     return {
       ...inputs,
       generation: session.generation,
@@ -324,7 +324,7 @@ async function applyWith(
       revision: await session.readRevision(),
       secretHashes,
       namedIds: record.namedIds,
-      lastApply: applied,
+      lastApply: summaryOf(record),
     };
   } catch (err) {
     if (err instanceof ShellyPlanError)
@@ -334,6 +334,21 @@ async function applyWith(
   } finally {
     await session.close();
   }
+}
+
+/**
+ * What the state keeps of an apply: when, how it ended, each step's title, outcome and changes.
+ * Not the requests (the journal has them, and they repeat the plan), not the ids and hashes (kept
+ * once in their own outputs; the hashes only there, encrypted: this record is plain text in the
+ * state and in every preview document).
+ */
+export type ApplySummary = Omit<ExecutionRecord, "secretHashes" | "namedIds" | "device" | "mac" | "steps"> & {
+  steps: Omit<ExecutionRecord["steps"][number], "request">[];
+};
+
+function summaryOf(record: ExecutionRecord): ApplySummary {
+  const { secretHashes: _hashes, namedIds: _ids, device: _device, mac: _mac, steps, ...rest } = record;
+  return { ...rest, steps: steps.map(({ request: _request, ...step }) => step) };
 }
 
 /** Appends synchronously: the line must be on disk before the write it announces goes out. */

@@ -85,6 +85,11 @@ describe("secret fingerprints", () => {
     for (const device of devices) {
       expect(device.outputs.secretHashes).toHaveProperty("ciphertext");
       expect(device.outputs.lastApply).not.toHaveProperty("secretHashes");
+      // The summary of the apply: its steps by title and outcome, not their requests.
+      expect(device.outputs.lastApply.steps[0]).toEqual(
+        expect.objectContaining({ title: expect.any(String), outcome: "applied" }),
+      );
+      expect(device.outputs.lastApply.steps[0]).not.toHaveProperty("request");
     }
   });
 });
