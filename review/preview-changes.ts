@@ -3,6 +3,7 @@
 // (after a refresh, the old inputs hold the live device's values).
 import * as fs from "node:fs";
 import { UsageError } from "../errors";
+import { isSecretRef } from "../providers/shared/secrets";
 import { fromEngine } from "../providers/shelly/engine-inputs";
 import {
   changedFields,
@@ -37,6 +38,11 @@ export interface ResourceChange {
   reboot?: string;
   /** A device to create: read before the plan (fields are then live → files), or why not. */
   live?: "read" | { unreadable: string };
+  /**
+   * A change with no visible field: what else differs. The engine masks secret values on both
+   * sides, so a changed secret is named among the ones the device uses.
+   */
+  hidden?: { providerVersion: boolean; secrets: string[] };
 }
 
 /** The commit the fields were told apart against, as the comment names it. */
@@ -131,6 +137,21 @@ function fieldsOf(kind: ResourceKind, state: PreviewStepState | undefined): Map<
   return fields;
 }
 
+/** An update without visible fields: the provider's version, or secrets (named, values masked). */
+function hiddenChange(step: PreviewStep): { providerVersion: boolean; secrets: string[] } {
+  const before = step.oldState?.inputs ?? {};
+  const after = step.newState?.inputs ?? {};
+  const providerVersion = before.providerVersion !== after.providerVersion;
+  const secrets = new Set<string>();
+  const collect = (value: unknown): void => {
+    if (isSecretRef(value)) secrets.add(value.secret);
+    else if (value && typeof value === "object") for (const item of Object.values(value)) collect(item);
+  };
+  collect(after);
+  if (typeof after.loginSecret === "string") secrets.add(after.loginSecret);
+  return { providerVersion, secrets: [...secrets].sort() };
+}
+
 /** What identifies the resource in the base commit's files (see BaseFields). */
 function identityOf(kind: ResourceKind, step: PreviewStep): string | undefined {
   const inputs = (step.newState ?? step.oldState)?.inputs ?? {};
@@ -215,6 +236,7 @@ export function analyzePreview(digest: PreviewDigest, fallbackStack = "", base?:
           ? ("read" as const)
           : (step.liveBeforeCreate as { unreadable: string })
         : undefined;
+    const hidden = op === "update" && fields.length === 0 ? hiddenChange(step) : undefined;
     changes.push({
       kind,
       op,
@@ -224,6 +246,7 @@ export function analyzePreview(digest: PreviewDigest, fallbackStack = "", base?:
       risks,
       ...(reboot && { reboot }),
       ...(live && { live }),
+      ...(hidden && { hidden }),
     });
   }
   return {

@@ -242,7 +242,7 @@ function changeDetails(change: ResourceChange): string {
   if (change.op === "delete") {
     lines.push("No longer managed; the device keeps its configuration.");
   } else if (change.fields.length === 0) {
-    lines.push("No visible field changes: only secret values (masked) or the provider's version differ.");
+    lines.push(hiddenChangeText(change));
   } else if (change.op === "create" && change.live !== "read") {
     if (change.kind === "device") {
       const why = change.live
@@ -304,6 +304,18 @@ export function renderPreviewComment(previews: StackPreview[], limit = GITHUB_CO
   return body;
 }
 
+/** What an update without visible fields changes: a secret's value (never shown), or plumbing. */
+function hiddenChangeText(change: ResourceChange): string {
+  const secrets = change.hidden?.secrets ?? [];
+  if (change.hidden?.providerVersion)
+    return "the provider's version changed: nothing is written to the device";
+  if (secrets.length === 1) return `secret \`${secrets[0]}\` changed (value not shown)`;
+  if (secrets.length > 1) {
+    return `a secret changed (value not shown): one of ${secrets.map((name) => `\`${name}\``).join(", ")}`;
+  }
+  return "No visible field changes: only secret values (masked) or the provider's version differ.";
+}
+
 /**
  * The field-by-field summary printed after a text preview: the engine gives no detailed diff
  * for dynamic providers, and its `--diff` output repeats whole objects.
@@ -327,6 +339,7 @@ export function renderPreviewFieldSummary(preview: StackPreview): string {
       continue;
     }
     lines.push(`  ${verbs[change.op] ?? change.op} ${change.kind} ${label}`);
+    if (change.fields.length === 0 && change.op === "update") lines.push(`      ${hiddenChangeText(change)}`);
     for (const field of change.fields) {
       const origin = field.origin ? `    (${ORIGIN_TEXT[field.origin]})` : "";
       lines.push(`      ${field.key}: ${showChange(field.key, field.before, field.after)}${origin}`);

@@ -8,7 +8,7 @@ import type { DeviceConfig } from "../../providers/shelly/model/catalog";
 import { flattenObject, type ResourceKind, reviewFields } from "../../review/fields";
 import { analyzePreview, type BaseFields } from "../../review/preview-changes";
 import type { PreviewDigest, PreviewStep } from "../../review/preview-json";
-import { renderPreviewComment } from "../../review/render";
+import { renderPreviewComment, renderPreviewFieldSummary } from "../../review/render";
 import { loadFixture } from "./support";
 
 const drift = loadFixture("drift");
@@ -118,6 +118,20 @@ describe("golden pull-request comments", () => {
       inputs: toEngine({ ...fromEngine(porchInputs), desired: { ...live, switch: [{ id: 0, name: "" }] } }),
     };
     await expect(comment([created], undefined)).toMatchFileSnapshot(golden("new-device"));
+  });
+
+  test("a secret's new value: named, never shown", () => {
+    const wifi = {
+      ...porchDesired,
+      wifi: { sta: { enabled: true, ssid: "iot", password: { secret: "wifi-iot" } } },
+    };
+    const text = comment([porch(wifi, wifi)], wifi);
+    // The porch also logs in with the site's device password: either may be the one.
+    expect(text).toContain("a secret changed (value not shown): one of `device-admin`, `wifi-iot`");
+    const summary = renderPreviewFieldSummary(
+      analyzePreview({ ...drift, steps: [porch(wifi, wifi)] }, "lab"),
+    );
+    expect(summary).toContain("~ update device porch\n      a secret changed (value not shown): one of");
   });
 
   test("a new device that could not be read first: the files' values, and why", async () => {
