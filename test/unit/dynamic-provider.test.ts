@@ -136,6 +136,7 @@ describe("the provider code Pulumi stores in the state", () => {
       "firewallAliasProvider",
       "dist/providers/opnsense/alias/lifecycle.js",
     ],
+    "providers/shelly/lease/provider.js": ["leaseMoveProvider", "dist/providers/shelly/lease/lifecycle.js"],
   };
 
   test.each(Object.entries(providers))(
