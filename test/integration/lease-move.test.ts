@@ -108,6 +108,17 @@ describe("LeaseMove: a device moves onto its DHCP reservation", () => {
     );
   });
 
+  test("a changed reservation: the device is found where the last move put it and moves again", async () => {
+    const { sim, device, inputs } = await setup("gen2-plus1pm");
+    const first = await lease.create(inputs);
+    const reservation = [...sim.keaReservations.values()][0];
+    if (reservation) reservation.ip_address = "127.0.31.22";
+    await raw(sim, "POST", "kea/service/reconfigure");
+    const news = { ...inputs, to: `127.0.31.22:${portOf(device)}` };
+    await expect(lease.update(first, news)).resolves.toMatchObject({ renewedBy: "reboot" });
+    expect(hostPort(device)).toBe(news.to);
+  });
+
   test("diff: only another reservation or another device moves again", () => {
     const olds: lease.LeaseMoveOutputs = {
       name: "porch",

@@ -81,11 +81,12 @@ export async function read(_id: string, props: LeaseMoveOutputs): Promise<LeaseM
 }
 
 export function create(inputs: LeaseMoveInputs): Promise<LeaseMoveOutputs> {
-  return trackApply(() => move(inputs));
+  return trackApply(() => move(inputs, [inputs.from]));
 }
 
-export function update(_olds: LeaseMoveOutputs, news: LeaseMoveInputs): Promise<LeaseMoveOutputs> {
-  return trackApply(() => move(news));
+/** A new reservation: the device is where the last move put it, or still where the file says. */
+export function update(olds: LeaseMoveOutputs, news: LeaseMoveInputs): Promise<LeaseMoveOutputs> {
+  return trackApply(() => move(news, [...new Set([olds.to, news.from])]));
 }
 
 /** What answers at `address` (unauthenticated), or the fault when nothing Shelly-like does. */
@@ -114,41 +115,56 @@ function loginPassword(inputs: LeaseMoveInputs): string | undefined {
   return password;
 }
 
-async function move(inputs: LeaseMoveInputs): Promise<LeaseMoveOutputs> {
-  const { name, mac, from, to } = inputs;
+/** Finds the device at the first of `candidates` that answers, renews it, and waits for it at `to`. */
+async function move(inputs: LeaseMoveInputs, candidates: string[]): Promise<LeaseMoveOutputs> {
+  const { name, mac, to } = inputs;
   const requestTimeout = millis("timeoutMs", 10_000);
   // Already there: it renewed since the files were written, or an earlier run was cut short.
   const atReservation = await macAt(to, Math.min(requestTimeout, PROBE_TIMEOUT_MS));
   if (atReservation === mac) return { ...inputs, renewedBy: "none" };
+  const where = candidates.join(" or ");
   if (atReservation !== undefined) {
     throw new Error(
-      `${name}: its reserved address ${to} is answered by another device (${atReservation}); it stays at ${from} until that address is free`,
+      `${name}: its reserved address ${to} is answered by another device (${atReservation}); it stays at ${where} until that address is free`,
     );
   }
-  const here = await identityAt(from, requestTimeout);
-  if (isDeviceFault(here))
-    throw new Error(`${name}: not found at ${from} (${faultLine(here)}) nor at its reserved address ${to}`);
-  if (here.mac !== mac)
+  let found: ProbeResult | ShellyError | undefined;
+  let at = inputs.from;
+  for (const candidate of candidates) {
+    at = candidate;
+    found = await identityAt(candidate, requestTimeout);
+    if (!isDeviceFault(found)) break;
+  }
+  if (found === undefined || isDeviceFault(found)) {
+    const reason = found ? ` (${faultLine(found)})` : "";
+    throw new Error(`${name}: not found at ${where}${reason} nor at its reserved address ${to}`);
+  }
+  if (found.mac !== mac)
     throw new Error(
-      `${name}: ${from} is answered by another device (${here.mac}, the file says ${mac}); nothing sent`,
+      `${name}: ${at} is answered by another device (${found.mac}, the file says ${mac}); nothing sent`,
     );
 
-  await renew(inputs, here.generation, requestTimeout);
+  await renew(inputs, at, found.generation, requestTimeout);
   const timeoutMs = millis("leaseMoveTimeoutMs", DEFAULT_MOVE_TIMEOUT_MS);
   if (await answersAt(to, mac, timeoutMs)) return { ...inputs, renewedBy: "reboot" };
-  const stillThere = (await macAt(from, PROBE_TIMEOUT_MS)) === mac;
+  const stillThere = (await macAt(at, PROBE_TIMEOUT_MS)) === mac;
   throw new Error(
     `${name} did not come back at ${to} within ${Math.round(timeoutMs / 1000)} s; ${
       stillThere
-        ? `it still answers at ${from}: is the reservation applied on the firewall?`
-        : `it may still be at ${from}`
+        ? `it still answers at ${at}: is the reservation applied on the firewall?`
+        : `it may still be at ${at}`
     }`,
   );
 }
 
 /** A reboot: the device asks DHCP for its address when it boots. Credentials only after the MAC check. */
-async function renew(inputs: LeaseMoveInputs, generation: number, timeoutMs: number): Promise<void> {
-  const host = hostOf(inputs.from);
+async function renew(
+  inputs: LeaseMoveInputs,
+  at: string,
+  generation: number,
+  timeoutMs: number,
+): Promise<void> {
+  const host = hostOf(at);
   const options = { timeoutMs, password: loginPassword(inputs), expectedMac: inputs.mac };
   assertRunActive("write");
   try {
