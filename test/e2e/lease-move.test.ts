@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type OpnsenseSim, type SimDevice, startDevice, startOpnsense } from "../../sim";
 import { CAPTURES_DIR } from "../support/captures";
-import { type CliResult, makeScratchProject, runCli } from "../support/cli";
+import { type CliResult, makeScratchProject, runSiteCli } from "../support/cli";
 
 const hostPort = (device: SimDevice) => new URL(device.address).host;
 const portOf = (device: SimDevice) => new URL(device.address).port;
@@ -22,23 +22,14 @@ describe("a device moves onto its DHCP reservation", () => {
   let porchFrom: string;
   let garageFrom: string;
 
-  async function cli(...args: string[]): Promise<CliResult> {
-    const site = ["-c", `root=${fleetRoot}`, "-c", "site=home", "-c", "leaseMoveTimeoutMs=4000"];
-    const firewall = ["-c", `opnsense.url=${opnsense.address}`, "-c", `opnsense.key=${opnsense.key}`];
-    return runCli(
-      [
-        ...args,
-        "--stack",
-        "home",
-        "--dir",
-        project.dir,
-        ...site,
-        ...firewall,
-        "--secret",
-        `opnsense.secret=${opnsense.secret}`,
-      ],
-      project.env,
-    );
+  function cli(...args: string[]): Promise<CliResult> {
+    return runSiteCli(args, {
+      project,
+      stack: "home",
+      fleetRoot,
+      opnsense,
+      config: ["leaseMoveTimeoutMs=4000"],
+    });
   }
 
   async function writeDevice(name: string, device: SimDevice, address: string, ip: string): Promise<void> {
