@@ -5,6 +5,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { type DesiredDevice, formatFleetError, loadFleet, type Site } from "./fleet";
 import { dependencyOn } from "./program/failed-resources";
+import { declareLeaseMove } from "./program/lease";
 import { declareOpnsense } from "./program/opnsense";
 import { declareProvisioning } from "./program/provision";
 import { declareShellyDevice, secretDigests } from "./program/shelly";
@@ -48,7 +49,14 @@ export default async function program(): Promise<Record<string, unknown>> {
       ...(reservation ? [reservation] : []),
       ...(provisioned ? [dependencyOn(provisioned, "shelly", "ProvisionedDevice", device.name)] : []),
     ];
-    return declareShellyDevice(device, { loginSecret, digests, dependsOn });
+    // A device on a dynamic lease then moves onto its reservation, and is configured there.
+    const moved = reservation ? declareLeaseMove(device, site, loginSecret, dependsOn) : undefined;
+    return declareShellyDevice(device, {
+      loginSecret,
+      digests,
+      dependsOn: moved ? [...dependsOn, moved.dependency] : dependsOn,
+      ...(moved && { address: moved.address }),
+    });
   });
 
   return {

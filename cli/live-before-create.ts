@@ -21,6 +21,18 @@ function devicesToCreate(digest: PreviewDigest): PreviewStep[] {
   );
 }
 
+/** Device name → where a planned move onto its reservation finds it now (shelly:LeaseMove `from`). */
+function addressesBeforeMove(digest: PreviewDigest): Map<string, string> {
+  const moves = new Map<string, string>();
+  for (const step of digest.steps) {
+    const inputs = step.newState?.inputs;
+    if (!/\/shelly:LeaseMove$/.test(step.newState?.type ?? "") || !inputs) continue;
+    if (typeof inputs.name === "string" && typeof inputs.from === "string")
+      moves.set(inputs.name, inputs.from);
+  }
+  return moves;
+}
+
 /** Adds `liveBeforeCreate` to each device step that creates; a device that cannot be read says why. */
 export async function readDevicesBeforeCreate(
   digest: PreviewDigest,
@@ -34,12 +46,15 @@ export async function readDevicesBeforeCreate(
     config.get(`shelly-fleet:secret.${name}`) ?? process.env[secretEnvName(name)];
   const timeout = Number(config.get("shelly-fleet:timeoutMs"));
   const options = Number.isFinite(timeout) && timeout > 0 ? { timeoutMs: timeout } : {};
+  const moves = addressesBeforeMove(digest);
   const queue = [...steps];
   const worker = async () => {
     for (let step = queue.shift(); step; step = queue.shift()) {
       const inputs = fromEngine((step.newState as NonNullable<PreviewStep["newState"]>).inputs);
       const password = inputs.loginSecret ? secret(inputs.loginSecret) : undefined;
-      const live = await observeBeforeCreate(inputs, password, options);
+      // Before its move the device still answers where the files say it is now.
+      const address = moves.get(inputs.name) ?? inputs.address;
+      const live = await observeBeforeCreate({ ...inputs, address }, password, options);
       step.liveBeforeCreate =
         "observed" in live
           ? { inputs: sanitize(toEngine({ ...inputs, desired: live.observed })) as Record<string, unknown> }

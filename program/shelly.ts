@@ -48,6 +48,8 @@ export interface ShellyDeviceOptions {
   loginSecret: string | undefined;
   digests: SecretDigests;
   dependsOn: pulumi.Input<pulumi.Resource>[];
+  /** Where to find the device when not at the file's `address` (moved onto its reservation). */
+  address?: pulumi.Input<string>;
 }
 
 export function declareShellyDevice(device: DesiredDevice, options: ShellyDeviceOptions): ShellyDevice {
@@ -60,7 +62,7 @@ export function declareShellyDevice(device: DesiredDevice, options: ShellyDevice
         name: device.name,
         site: device.site,
         mac: device.mac,
-        address: device.address,
+        address: options.address ?? device.address,
         desired: device.config,
         loginSecret,
         secretDigests: digests(names),

@@ -16,6 +16,24 @@ export interface DeviceOutcome {
 }
 
 const DEVICE_TYPE = /\/shelly:Device$/;
+const LEASE_MOVE_TYPE = "pulumi-nodejs:dynamic/shelly:LeaseMove";
+
+/**
+ * The device a resource's failure belongs to: a device's own, or its move onto its reservation
+ * (`<device>-lease`), whose failure keeps the engine from configuring the device in that run.
+ */
+function deviceUrnOf(urn: string): string | undefined {
+  const parts = urn.split("::");
+  const type = parts[2] ?? "";
+  if (DEVICE_TYPE.test(type)) return urn;
+  const name = nameOf(urn);
+  if (!type.endsWith(LEASE_MOVE_TYPE) || !name.endsWith("-lease")) return undefined;
+  return [
+    ...parts.slice(0, 2),
+    type.replace(LEASE_MOVE_TYPE, "pulumi-nodejs:dynamic/shelly:Device"),
+    name.slice(0, -6),
+  ].join("::");
+}
 const REPLACEMENT_OPS = new Set(["replace", "create-replacement", "delete-replaced"]);
 
 function nameOf(urn: string): string {
@@ -66,14 +84,12 @@ export class DeviceOutcomeCollector {
       }
     }
     const failed = event.resOpFailedEvent?.metadata;
-    if (failed && DEVICE_TYPE.test(failed.type)) this.device(failed.urn).kind = "failed";
+    const failedDevice = failed && deviceUrnOf(failed.urn);
+    if (failedDevice) this.device(failedDevice).kind = "failed";
     const diagnostic = event.diagnosticEvent;
-    if (
-      diagnostic?.urn &&
-      DEVICE_TYPE.test(diagnostic.urn.split("::")[2] ?? "") &&
-      diagnostic.severity === "error"
-    ) {
-      const outcome = this.device(diagnostic.urn);
+    const diagnosedDevice = diagnostic?.urn && deviceUrnOf(diagnostic.urn);
+    if (diagnostic && diagnosedDevice && diagnostic.severity === "error") {
+      const outcome = this.device(diagnosedDevice);
       const line = diagnostic.message.trim().split("\n")[0] ?? "";
       // The provider's own message, without the engine's prefix.
       const reason = line.replace(/^.*?\b(?=\S+: (?:skipped:|))/, "").trim();

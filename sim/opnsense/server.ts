@@ -155,6 +155,11 @@ function listMap(value: string, separator: string): Record<string, { value: stri
   return Object.fromEntries(items.map((item) => [item, { value: item, selected: 1 }]));
 }
 
+/** A MAC in any spelling → its lower-case hex digits. */
+function macDigits(mac: string): string {
+  return mac.replace(/[^0-9a-fA-F]/g, "").toLowerCase();
+}
+
 function xmlEscape(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
@@ -265,6 +270,24 @@ export class OpnsenseSim {
     const [m = "", c = "", a = ""] = command.split("/");
     const key = routeKey(m, c, a);
     return this.log.filter((e) => e.command === key && (method === undefined || e.method === method)).length;
+  }
+
+  /**
+   * The address DHCP hands `mac` now: its reservation in what Kea or dnsmasq last loaded
+   * (reconfigure), while that service runs; undefined when it has none (a dynamic lease).
+   */
+  leaseFor(mac: string): string | undefined {
+    const wanted = macDigits(mac);
+    const loaded = <T>(service: OpnsenseService): T[] =>
+      this.serviceStatus[service] === "running"
+        ? (JSON.parse(this.running[service]) as [string, T][]).map(([, record]) => record)
+        : [];
+    const kea = loaded<KeaReservationRecord>("kea").find((r) => macDigits(r.hw_address) === wanted);
+    if (kea) return kea.ip_address;
+    const host = loaded<DnsmasqHostRecord>("dnsmasq").find((h) =>
+      h.hwaddr.split(",").some((m) => macDigits(m) === wanted),
+    );
+    return host?.ip.split(",").find((ip) => /^\d+\.\d+\.\d+\.\d+$/.test(ip));
   }
 
   /** The stored objects of a service, as its running configuration would load them. */

@@ -10,8 +10,12 @@ import { RpcSockets } from "./gen2/websocket";
 import { RequestLog, type RequestLogEntry } from "./request-log";
 import type { DeviceHost, DeviceIdentity, DeviceOptions, Protocol, SimAnswer, SimRequest } from "./types";
 
+function isLoopback(host: string): boolean {
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
 export function assertLoopback(host: string, where: string): void {
-  if (!/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)) {
+  if (!isLoopback(host)) {
     throw new Error(
       `${where}: "${host}" is not a 127.x loopback address; the simulator serves loopback only`,
     );
@@ -102,13 +106,44 @@ export class SimDevice extends EventEmitter {
       this.down = true;
       this.server.closeAllConnections();
       this.sockets?.closeAll();
-      this.later(this.options.rebootMs ?? 2000, () => {
-        this.down = false;
-        this.bootTime = this.clock();
-        this.protocol.onBoot();
-        this.emit("booted");
-      });
+      this.later(this.options.rebootMs ?? 2000, () => void this.boot());
     });
+  }
+
+  private async boot(): Promise<void> {
+    await this.renewLease();
+    if (this.closed) return;
+    this.down = false;
+    this.bootTime = this.clock();
+    this.protocol.onBoot();
+    this.emit("booted");
+  }
+
+  /**
+   * DHCP at boot: the server's address for this MAC, when it differs from where the device answers,
+   * becomes its address (same port). A lease outside 127/8 cannot be served here: the device stays
+   * where it is and says so.
+   */
+  private async renewLease(): Promise<void> {
+    const where = this.server.address() as AddressInfo | null;
+    const leased = this.inAp ? undefined : this.options.lease?.(this.protocol.identity.mac);
+    if (leased === undefined || where === null || leased === where.address) return;
+    if (!isLoopback(leased)) {
+      this.emit("leaseNotLoopback", leased);
+      return;
+    }
+    const old = this.server;
+    this.server = this.createServer();
+    await closeServer(old);
+    try {
+      await listenOn(this.server, leased, where.port);
+    } catch (err) {
+      // The port is taken at the leased address: back where it was, so the device is not lost.
+      this.emit("leaseFailed", leased, err);
+      await listenOn(this.server, where.address, where.port);
+    }
+    if (this.closed) await closeServer(this.server);
+    else this.emit("moved", this.address);
   }
 
   get isDown(): boolean {

@@ -104,6 +104,11 @@ export interface DeviceOptions {
   };
   /** The device's clock (default Date.now); affects nonces and the time fields. */
   now?: () => number;
+  /**
+   * The DHCP server the device asks for its address at each boot (e.g. OpnsenseSim.leaseFor): an
+   * address for its MAC moves it there, on the same port; undefined keeps the address it has.
+   */
+  lease?: (mac: string) => string | undefined;
 }
 
 /** A password for captures that have auth on when the caller gives none (sim/README.md). */

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type OpnsenseSim, type SimDevice, startDevice, startOpnsense } from "../../sim";
 import type { DnsmasqHostRecord } from "../../sim/opnsense/validate";
 import { CAPTURES_DIR } from "../support/captures";
-import { type CliResult, makeScratchProject, runCli } from "../support/cli";
+import { type CliResult, makeScratchProject, runCli, secretFiles } from "../support/cli";
 
 const HOST_UUID = "9a7c3e1d-5b2f-4c8a-9d6e-1f2a3b4c5d6e";
 
@@ -65,7 +65,7 @@ describe("OPNsense dnsmasq: the real engine against a simulated device and firew
       "--yes",
       "--create",
       ...["-c", `root=${fleetRoot}`, "-c", "site=e2e-dnsmasq", "-c", `opnsense.url=${opnsense.address}`],
-      ...["-c", `opnsense.key=${opnsense.key}`, "--secret", `opnsense.secret=${opnsense.secret}`],
+      ...["-c", `opnsense.key=${opnsense.key}`, ...secretFiles({ "opnsense.secret": opnsense.secret })],
     );
     expect(up.stderr).toBe("");
     expect(up.code).toBe(0);

@@ -8,7 +8,8 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type OpnsenseSim, type SimDevice, startDevice, startOpnsense } from "../../sim";
 import { CAPTURES_DIR } from "../support/captures";
-import { type CliResult, makeScratchProject, runCli, secretFiles } from "../support/cli";
+
+import { type CliResult, makeScratchProject, runSiteCli } from "../support/cli";
 
 const OLD_MAC = "020000000A01";
 const NEW_MAC = "020000000B01";
@@ -21,22 +22,8 @@ describe("a replaced device: new MAC, same file and address", () => {
   let porch: SimDevice;
   let garage: SimDevice;
 
-  async function cli(...args: string[]): Promise<CliResult> {
-    const site = ["-c", `root=${fleetRoot}`, "-c", "site=home"];
-    const firewall = ["-c", `opnsense.url=${opnsense.address}`, "-c", `opnsense.key=${opnsense.key}`];
-    return runCli(
-      [
-        ...args,
-        "--stack",
-        "home",
-        "--dir",
-        project.dir,
-        ...site,
-        ...firewall,
-        ...secretFiles({ "opnsense.secret": opnsense.secret }),
-      ],
-      project.env,
-    );
+  function cli(...args: string[]): Promise<CliResult> {
+    return runSiteCli(args, { project, stack: "home", fleetRoot, opnsense });
   }
 
   async function writeDevice(name: string, mac: string, address: string, ip: string): Promise<void> {

@@ -63,6 +63,26 @@ describe("DeviceOutcomeCollector", () => {
     ]);
   });
 
+  test("a device whose move onto its reservation failed is that device's failure, with the move's reason", () => {
+    const moveUrn = (name: string) =>
+      `urn:pulumi:site::shelly-fleet::pulumi-nodejs:dynamic/shelly:LeaseMove::${name}`;
+    const reason = "garage did not come back at 10.0.30.16 within 120 s; it may still be at 10.0.30.120";
+    const outcomes = collect([
+      { sequence: 0, timestamp: 0, resOpFailedEvent: { metadata: { urn: moveUrn("garage-lease") } } },
+      {
+        sequence: 0,
+        timestamp: 0,
+        diagnosticEvent: { urn: moveUrn("garage-lease"), message: `${reason}\n`, severity: "error" },
+      },
+      step("resOutputsEvent", "porch", "create", { new: {} }),
+    ] as unknown as EngineEvent[]);
+    expect(outcomes.map((o) => [o.name, o.kind, o.reason])).toEqual([
+      ["garage", "failed", reason],
+      ["porch", "applied", undefined],
+    ]);
+    expect(renderOutcomes(outcomes, "up")).toContain(`  ! garage: failed: ${reason}\n`);
+  });
+
   test("a replaced device is applied, never unreachable, though the old one did not answer", () => {
     const mismatch = { reason: "a different device (MAC 020000000B01) answers", since: UNREACHABLE.since };
     const events = [

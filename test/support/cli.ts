@@ -71,3 +71,34 @@ export function secretFiles(values: Record<string, string>): string[] {
     return ["--secret-file", `${key}=${file}`];
   });
 }
+
+/** A stack of one site: where its fleet files are, and the simulated firewall it manages. */
+export interface SiteStack {
+  project: { dir: string; env: NodeJS.ProcessEnv };
+  stack: string;
+  fleetRoot: string;
+  opnsense: { address: string; key: string; secret: string };
+  /** More `key=value` stack config. */
+  config?: string[];
+}
+
+/** Runs the command on the stack named after its site, with the fleet root and the firewall in its config. */
+export function runSiteCli(args: string[], site: SiteStack): Promise<CliResult> {
+  const { project, stack, fleetRoot, opnsense, config = [] } = site;
+  return runCli(
+    [
+      ...args,
+      "--stack",
+      stack,
+      "--dir",
+      project.dir,
+      ...[`root=${fleetRoot}`, `site=${stack}`, ...config].flatMap((entry) => ["-c", entry]),
+      "-c",
+      `opnsense.url=${opnsense.address}`,
+      "-c",
+      `opnsense.key=${opnsense.key}`,
+      ...secretFiles({ "opnsense.secret": opnsense.secret }),
+    ],
+    project.env,
+  );
+}

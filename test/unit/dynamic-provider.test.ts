@@ -130,6 +130,7 @@ describe("the provider code Pulumi stores in the state", () => {
     "providers/provision/provider.js": ["provisionedDeviceProvider", "provisionedDeviceAdapter"],
     "providers/opnsense/reservation/provider.js": ["dhcpReservationProvider", "dhcpReservationAdapter"],
     "providers/opnsense/alias/provider.js": ["firewallAliasProvider", "firewallAliasAdapter"],
+    "providers/shelly/lease/provider.js": ["leaseMoveProvider", "leaseMoveAdapter"],
   };
 
   test.each(Object.entries(providers))(
