@@ -24,6 +24,8 @@ export interface AdoptRequest {
   replace?: string;
   /** The login password of a device with auth on. */
   password?: string;
+  /** When the derived name is another device's file, add the MAC's last six digits instead of failing. */
+  suffixTakenNames?: boolean;
 }
 
 /** `Garage Light` → `garage-light`: a file name that is also a Pulumi resource name. */
@@ -41,7 +43,7 @@ export async function adoptDevice(req: AdoptRequest): Promise<string> {
   const mac = normalizeMac(await session.readMac()) as string;
   const info = documents.generation === "gen1" ? documents.shelly : documents.deviceInfo;
   const deviceName = documents.generation === "gen1" ? documents.settings.name : info.name;
-  const name =
+  let name =
     req.name ?? (slug(String(deviceName ?? "")) || slug(String(info.id ?? `shelly-${mac.toLowerCase()}`)));
   if (!/^[a-z0-9][a-z0-9_-]*$/.test(name))
     throw new UsageError(`--name "${name}": use lower-case letters, digits, - and _`);
@@ -67,6 +69,11 @@ export async function adoptDevice(req: AdoptRequest): Promise<string> {
     return `${shown(old.file)}: mac ${old.mac ?? "?"} → ${mac}; the next \`up\` configures the new device as ${old.name}\n`;
   }
 
+  // Identical devices share a name: a scan adopting many takes the MAC's end as a suffix instead.
+  const taken = (candidate: string) =>
+    files.some((f) => f.name === candidate && f.mac !== undefined && f.mac !== mac);
+  if (req.name === undefined && req.suffixTakenNames && taken(name))
+    name = `${name}-${mac.slice(6).toLowerCase()}`;
   const file = path.join(siteDir, `${name}.toml`);
   const existing = files.find((f) => f.file === file);
   if (existing && existing.mac !== undefined && existing.mac !== mac) {

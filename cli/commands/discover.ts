@@ -156,9 +156,13 @@ export const discoverCommand: Command = {
     const seen = new Set(
       devices.flatMap((d) => (d.class === "managed" || d.class === "moved" ? [d.mac] : [])),
     );
-    // Files in the scanned range whose device did not answer there nor anywhere else scanned.
+    // Files in the scanned range whose device did not answer anywhere scanned; a file with a
+    // replacement candidate at its address is in that device's row already.
+    const replaced = new Set(devices.flatMap((d) => (d.class === "replacement" ? [d.address] : [])));
     const missing = fleet.devices
-      .filter((f) => !seen.has(f.mac) && inScannedRange(f.address, cidrs))
+      .filter(
+        (f) => !seen.has(f.mac) && !replaced.has(endpointOf(f.address)) && inScannedRange(f.address, cidrs),
+      )
       .filter((f) => Number(endpointOf(f.address).split(":")[1] ?? 80) === port)
       .map((f) => ({ site: f.site, name: f.name, address: endpointOf(f.address), mac: f.mac }));
 
@@ -171,6 +175,7 @@ export const discoverCommand: Command = {
             site,
             root,
             password: process.env.SHELLY_FLEET_DEVICE_PASSWORD,
+            suffixTakenNames: true,
           });
           adopted.push({ address: device.address, result: result.trim(), ok: true });
         } catch (err) {
