@@ -86,8 +86,7 @@ function table(rows: readonly StatusRow[]): string {
       ? ""
       : `${r.revision}${r.configChanged ? ` (applied ${r.appliedRevision})` : ""}`,
     r.lastApply ? `${r.lastApply.at.slice(0, 16).replace("T", " ")} ${r.lastApply.result}` : "",
-    [...r.attention, ...(r.problem && r.reachable ? [r.problem] : [])].join("; ") ||
-      (r.reachable ? "" : (r.problem ?? "")),
+    [...r.attention, ...(r.problem ? [r.problem] : [])].join("; "),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] as string).length)));
   return [header, ...cells]
