@@ -8,6 +8,7 @@ import { print } from "./command";
 import { adoptCommand } from "./commands/adopt";
 import { demoCommand } from "./commands/demo";
 import { diffCommand } from "./commands/diff";
+import { discoverCommand } from "./commands/discover";
 import { engineCommands } from "./commands/engine";
 import { explainCommand } from "./commands/explain";
 import { prCommentCommand } from "./commands/pr-comment";
@@ -15,6 +16,7 @@ import { provisionerCommand } from "./commands/provisioner";
 import { recoverCommand } from "./commands/recover";
 import { schemaCommand } from "./commands/schema";
 import { simCommand } from "./commands/sim";
+import { statusCommand } from "./commands/status";
 import { validateCommand } from "./commands/validate";
 
 /** Every subcommand, in the order `--help` lists them. Add new ones here. */
@@ -22,6 +24,8 @@ export const COMMANDS: readonly Command[] = [
   ...engineCommands,
   simCommand,
   adoptCommand,
+  discoverCommand,
+  statusCommand,
   validateCommand,
   explainCommand,
   schemaCommand,

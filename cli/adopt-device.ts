@@ -1,0 +1,167 @@
+// Adopting a live device into a device file: shared by `adopt` and `discover --adopt`, which must
+// not import each other.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse, stringify } from "smol-toml";
+import { UsageError } from "../errors";
+import { generationOfModel } from "../fleet/models";
+import { normalizeMac } from "../providers/shelly/client";
+import { adoptedConfig } from "../providers/shelly/model/adopt";
+import { flattenLive, shapeProblems } from "../providers/shelly/model/normalize";
+import { openSession } from "../providers/shelly/session";
+
+export interface AdoptRequest {
+  /** A host, host:port, or base URL. */
+  address: string;
+  site: string;
+  /** The fleet root. */
+  root: string;
+  /** The device file's name; default from the device's name, else its id. */
+  name?: string;
+  /** Overwrite the file of this same device. */
+  force?: boolean;
+  /** This device replaced the device of this file: put its MAC there. */
+  replace?: string;
+  /** The login password of a device with auth on. */
+  password?: string;
+  /** When the derived name is another device's file, add the MAC's last six digits instead of failing. */
+  suffixTakenNames?: boolean;
+}
+
+/** `Garage Light` → `garage-light`: a file name that is also a Pulumi resource name. */
+export function slug(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
+}
+
+/** Reads the device and writes (or, with `replace`, edits) its file; resolves to what was done, one line. */
+export async function adoptDevice(req: AdoptRequest): Promise<string> {
+  const session = await openSession(req.address, { password: req.password });
+  const documents = await session.readDocuments();
+  const mac = normalizeMac(await session.readMac()) as string;
+  const info = documents.generation === "gen1" ? documents.shelly : documents.deviceInfo;
+  const deviceName = documents.generation === "gen1" ? documents.settings.name : info.name;
+  let name =
+    req.name ?? (slug(String(deviceName ?? "")) || slug(String(info.id ?? `shelly-${mac.toLowerCase()}`)));
+  if (!/^[a-z0-9][a-z0-9_-]*$/.test(name))
+    throw new UsageError(`--name "${name}": use lower-case letters, digits, - and _`);
+
+  const root = req.root;
+  const siteDir = path.join(root, "devices", req.site);
+  const where = bareAddress(req.address);
+  const files = deviceFilesOf(siteDir);
+  const shown = (file: string) => path.relative(process.cwd(), file);
+
+  if (req.replace !== undefined) {
+    const old = files.find((f) => f.name === req.replace);
+    if (!old)
+      throw new UsageError(`--replace ${req.replace}: no ${req.replace}.toml in ${shown(siteDir)}`, 1);
+    if (old.mac === mac) {
+      return `${shown(old.file)} already has MAC ${mac}: nothing to change\n`;
+    }
+    const text = fs.readFileSync(old.file, "utf8");
+    const line = /^mac\s*=\s*(["'])[^"'\n]*\1/m;
+    if (!line.test(text))
+      throw new UsageError(`${shown(old.file)}: no top-level mac = "…" line to change`, 1);
+    fs.writeFileSync(old.file, text.replace(line, `mac = "${mac}"`));
+    return `${shown(old.file)}: mac ${old.mac ?? "?"} → ${mac}; the next \`up\` configures the new device as ${old.name}\n`;
+  }
+
+  // Identical devices share a name: a scan adopting many takes the MAC's end as a suffix instead.
+  const taken = (candidate: string) =>
+    files.some((f) => f.name === candidate && f.mac !== undefined && f.mac !== mac);
+  if (req.name === undefined && req.suffixTakenNames && taken(name))
+    name = `${name}-${mac.slice(6).toLowerCase()}`;
+  const file = path.join(siteDir, `${name}.toml`);
+  const existing = files.find((f) => f.file === file);
+  if (existing && existing.mac !== undefined && existing.mac !== mac) {
+    throw new UsageError(
+      `${shown(file)} is the file of another device (MAC ${existing.mac}); choose another --name, or --replace ${existing.name} if this device replaced it`,
+      1,
+    );
+  }
+  const sameDevice = files.find((f) => f.mac === mac);
+  const atAddress = files.find((f) => f.address === where && f.mac !== mac);
+  if (atAddress && !sameDevice) {
+    throw new UsageError(
+      `${shown(atAddress.file)} manages ${where} as MAC ${atAddress.mac ?? "?"}; this device is ${mac}. If it replaced ${atAddress.name}, run \`shelly-fleet adopt ${req.address} --site ${req.site} --replace ${atAddress.name}\``,
+      1,
+    );
+  }
+  if (existing && !req.force) {
+    throw new UsageError(`${shown(file)} exists; pass --force to overwrite it`, 1);
+  }
+  if (sameDevice && sameDevice.file !== file) {
+    throw new UsageError(`this device (MAC ${mac}) is already managed by ${shown(sameDevice.file)}`, 1);
+  }
+  const generation = Number(info.gen ?? 1);
+  const model = String(info.model ?? info.type ?? "");
+  const body = {
+    mac,
+    address: where,
+    model,
+    // The model says the generation, unless it is one the catalog cannot place.
+    ...(generationOfModel(model) !== generation && { expect: { generation } }),
+    ...adoptedConfig(flattenLive(documents), { authSecret: siteLoginSecret(siteDir) ?? "device-password" }),
+  };
+  const problems = shapeProblems(documents);
+  for (const problem of problems) process.stderr.write(`warning: ${req.address}: ${problem}\n`);
+  const notes = problems.map((problem) => `# Not adopted: ${problem}\n`).join("");
+  const schema = path.relative(path.dirname(file), path.join(root, "schema", "device.schema.json"));
+  const text = `#:schema ${schema}\n# Adopted from ${req.address} (${model}) by shelly-fleet adopt.\n${notes}\n${stringify(body)}\n`;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, text);
+  return `wrote ${path.relative(process.cwd(), file)}\n`;
+}
+
+/** The secret the site logs in to its devices with (site.toml `credentials.device_password`). */
+function siteLoginSecret(siteDir: string): string | undefined {
+  try {
+    const site = parse(fs.readFileSync(path.join(siteDir, "site.toml"), "utf8")) as {
+      credentials?: { device_password?: { secret?: unknown } };
+    };
+    const secret = site.credentials?.device_password?.secret;
+    return typeof secret === "string" ? secret : undefined;
+  } catch {
+    return undefined; // no site file (or a broken one, which validate reports)
+  }
+}
+
+/** `http://10.0.0.5/` → `10.0.0.5`: the address as a device file writes it. */
+export function bareAddress(address: string): string {
+  return address
+    .replace(/^http:\/\//, "")
+    .replace(/\/+$/, "")
+    .toLowerCase();
+}
+
+export interface DeviceFileSummary {
+  file: string;
+  name: string;
+  mac?: string;
+  address?: string;
+}
+
+/** The site's device files, read just enough to match a MAC or an address; unreadable ones skipped. */
+export function deviceFilesOf(siteDir: string): DeviceFileSummary[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(siteDir).filter((n) => n.endsWith(".toml") && n !== "site.toml");
+  } catch {
+    return [];
+  }
+  return names.map((n) => {
+    const file = path.join(siteDir, n);
+    const summary: DeviceFileSummary = { file, name: n.slice(0, -".toml".length) };
+    try {
+      const data = parse(fs.readFileSync(file, "utf8")) as { mac?: unknown; address?: unknown };
+      if (typeof data.mac === "string") summary.mac = normalizeMac(data.mac) ?? data.mac;
+      if (typeof data.address === "string") summary.address = bareAddress(data.address);
+    } catch {
+      // validate reports a broken file; adopt only needs the readable ones
+    }
+    return summary;
+  });
+}
