@@ -93,7 +93,21 @@ export const simCommand: Command = {
       }
       throw err;
     }
-    const control = await startControlServer(fleet, { port: controlPort });
+    const started = fleet;
+    // The devices and the firewall are up: a control port that cannot be had must close them,
+    // or the process would keep running after its error.
+    const control = await startControlServer(started, { port: controlPort }).catch(async (err: unknown) => {
+      await Promise.all([started.close(), opnsense?.close()]);
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "EADDRINUSE" || code === "EACCES") {
+        const why = code === "EADDRINUSE" ? "it is in use" : "permission denied";
+        throw new UsageError(
+          `cannot start the control API on port ${controlPort}: ${why}; pick another --control-port, or leave it out for any free port`,
+          1,
+        );
+      }
+      throw err;
+    });
     const line = (device: (typeof fleet.devices)[number]) =>
       `${JSON.stringify({ ...device.describe(), control: `${control.url}/devices/${encodeURIComponent(device.id)}` })}\n`;
     print(fleet.devices.map(line).join(""));
