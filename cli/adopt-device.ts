@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { parse, stringify } from "smol-toml";
 import { UsageError } from "../errors";
 import { generationOfModel } from "../fleet/models";
-import { normalizeMac } from "../providers/shelly/client";
+import { normalizeMac, ShellyAuthError } from "../providers/shelly/client";
 import { adoptedConfig } from "../providers/shelly/model/adopt";
 import { flattenLive, shapeProblems } from "../providers/shelly/model/normalize";
 import { openSession } from "../providers/shelly/session";
@@ -39,7 +39,15 @@ export function slug(text: string): string {
 /** Reads the device and writes (or, with `replace`, edits) its file; resolves to what was done, one line. */
 export async function adoptDevice(req: AdoptRequest): Promise<string> {
   const session = await openSession(req.address, { password: req.password });
-  const documents = await session.readDocuments();
+  const documents = await session.readDocuments().catch((err: unknown) => {
+    if (!(err instanceof ShellyAuthError) || req.password !== undefined) throw err;
+    const secret = siteLoginSecret(path.join(req.root, "devices", req.site)) ?? "device-password";
+    throw new UsageError(
+      `${req.address} has auth on: set SHELLY_FLEET_DEVICE_PASSWORD to its admin password and run adopt again; ` +
+        `the file will log in with the secret "${secret}" (shelly-fleet up --secret secret.${secret})`,
+      1,
+    );
+  });
   const mac = normalizeMac(await session.readMac()) as string;
   const info = documents.generation === "gen1" ? documents.shelly : documents.deviceInfo;
   const deviceName = documents.generation === "gen1" ? documents.settings.name : info.name;

@@ -74,7 +74,7 @@ export const adoptCommand: Command = {
         name: values.name,
         force: values.force,
         replace: values.replace,
-        password: process.env.SHELLY_FLEET_DEVICE_PASSWORD,
+        password: process.env.SHELLY_FLEET_DEVICE_PASSWORD || undefined,
       }),
     );
     return 0;

@@ -174,7 +174,7 @@ export const discoverCommand: Command = {
             address: device.address,
             site,
             root,
-            password: process.env.SHELLY_FLEET_DEVICE_PASSWORD,
+            password: process.env.SHELLY_FLEET_DEVICE_PASSWORD || undefined,
             suffixTakenNames: true,
           });
           adopted.push({ address: device.address, result: result.trim(), ok: true });

@@ -9,6 +9,32 @@ import { type SimDevice, startDevice } from "../../sim";
 import { CAPTURES_DIR } from "../support/captures";
 import { runCli } from "../support/cli";
 
+describe("adopt a device with auth on", () => {
+  test("without a password: one line naming the variable and the secret the file will use", async () => {
+    const device = await startDevice(path.join(CAPTURES_DIR, "gen2-plus1pm"), { password: "adopt-pw-1" });
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), "adopt-auth-"));
+    try {
+      await fs.mkdir(path.join(root, "devices", "home"), { recursive: true });
+      await fs.writeFile(
+        path.join(root, "devices", "home", "site.toml"),
+        '[credentials]\ndevice_password = { secret = "device-admin" }\n',
+      );
+      // An empty variable counts as unset.
+      const result = await runCli(["adopt", device.address, "--site", "home", "--root", root], {
+        SHELLY_FLEET_DEVICE_PASSWORD: "",
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(
+        `shelly-fleet: ${device.address} has auth on: set SHELLY_FLEET_DEVICE_PASSWORD to its admin password and run adopt again; the file will log in with the secret "device-admin" (shelly-fleet up --secret secret.device-admin)\n`,
+      );
+      expect(await fs.readdir(path.join(root, "devices", "home"))).toEqual(["site.toml"]);
+    } finally {
+      await device.close();
+      await fs.rm(root, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("adopt where a file already names the address or the device", () => {
   let root: string;
   let device: SimDevice;
