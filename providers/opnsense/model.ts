@@ -1,7 +1,6 @@
 // What the OPNsense resources share in their local checks, as pure functions (API.md §0.6): a MAC
 // OPNsense would accept but Kea would choke on must never reach the firewall.
-import { normalizeMac } from "../shared/net";
-import { isCleartext } from "./client";
+import { isCleartext, normalizeMac } from "../shared/net";
 
 export interface Failure {
   property: string;

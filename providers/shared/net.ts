@@ -53,3 +53,13 @@ export function normalizeMac(text: string): string | undefined {
   const hex = text.replace(/[:\-.\s]/g, "").toUpperCase();
   return /^[0-9A-F]{12}$/.test(hex) ? hex : undefined;
 }
+
+/**
+ * An `http://` URL to another machine: credentials sent to it would be readable on the way.
+ * Loopback (a simulator, an SSH tunnel's local end) never leaves the host.
+ */
+export function isCleartext(url: URL): boolean {
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  const loopback = host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+  return url.protocol === "http:" && !loopback;
+}

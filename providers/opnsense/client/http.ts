@@ -5,6 +5,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { TLSSocket } from "node:tls";
 import { Agent, buildConnector, type Dispatcher, request } from "undici";
+import { isCleartext } from "../../shared/net";
 import { errorCode, isTimeoutCode } from "../../transport-errors";
 import {
   OpnsenseAuthError,
@@ -38,16 +39,6 @@ export interface OpnsenseConnection {
   certificateSha256?: string;
   /** Allow an `http://` URL (the key and secret then cross the network readable): labs only. */
   allowCleartext?: boolean;
-}
-
-/**
- * An `http://` URL to another machine: the credentials would be readable on the way. Loopback
- * (the simulator, an SSH tunnel's local end) never leaves the host.
- */
-export function isCleartext(url: URL): boolean {
-  const host = url.hostname.replace(/^\[|\]$/g, "");
-  const loopback = host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
-  return url.protocol === "http:" && !loopback;
 }
 
 /** `AB:CD:…` or `abcd…` → `ABCD…`; undefined when it is not 64 hex digits. */

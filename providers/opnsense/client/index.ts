@@ -1,8 +1,9 @@
 // The OPNsense API client: HTTP only, no Pulumi, no fleet files.
+
+export { isCleartext } from "../../shared/net";
 export * from "./client";
 export * from "./errors";
 export {
-  isCleartext,
   normalizeFingerprint,
   type OpnsenseConnection,
   OpnsenseHttp,
