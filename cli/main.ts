@@ -10,6 +10,7 @@ import { demoCommand } from "./commands/demo";
 import { diffCommand } from "./commands/diff";
 import { engineCommands } from "./commands/engine";
 import { explainCommand } from "./commands/explain";
+import { exportCommand } from "./commands/export";
 import { prCommentCommand } from "./commands/pr-comment";
 import { provisionerCommand } from "./commands/provisioner";
 import { recoverCommand } from "./commands/recover";
@@ -26,6 +27,7 @@ export const COMMANDS: readonly Command[] = [
   explainCommand,
   schemaCommand,
   diffCommand,
+  exportCommand,
   prCommentCommand,
   demoCommand,
   recoverCommand,
