@@ -6,6 +6,7 @@ import { ShellyError } from "../providers/shelly/client/errors";
 import type { Command } from "./command";
 import { print } from "./command";
 import { adoptCommand } from "./commands/adopt";
+import { backupCommand } from "./commands/backup";
 import { demoCommand } from "./commands/demo";
 import { diffCommand } from "./commands/diff";
 import { engineCommands } from "./commands/engine";
@@ -14,6 +15,7 @@ import { exportCommand } from "./commands/export";
 import { prCommentCommand } from "./commands/pr-comment";
 import { provisionerCommand } from "./commands/provisioner";
 import { recoverCommand } from "./commands/recover";
+import { restoreCommand } from "./commands/restore";
 import { schemaCommand } from "./commands/schema";
 import { simCommand } from "./commands/sim";
 import { validateCommand } from "./commands/validate";
@@ -28,6 +30,8 @@ export const COMMANDS: readonly Command[] = [
   schemaCommand,
   diffCommand,
   exportCommand,
+  backupCommand,
+  restoreCommand,
   prCommentCommand,
   demoCommand,
   recoverCommand,

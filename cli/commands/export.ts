@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { UsageError } from "../../errors";
-import { type DesiredDevice, loadFleet, matchesTags, type Site } from "../../fleet";
+import { type DesiredDevice, matchesTags, type Site } from "../../fleet";
 import { adoptedConfig } from "../../providers/shelly/model/adopt";
 import { flattenLive } from "../../providers/shelly/model/normalize";
 import { faultLine, isDeviceFault } from "../../providers/shelly/reachability";
@@ -11,7 +11,7 @@ import { openSession } from "../../providers/shelly/session";
 import { type Command, print } from "../command";
 import { commitFiles } from "../commit-files";
 import { EXPORT_FORMATS, type ExportFormat, type ExportRecord, recordOf, render } from "../export-formats";
-import { formatError, resolveFleetOptions } from "../fleet-options";
+import { loadValidFleet, resolveFleetOptions } from "../fleet-options";
 import { boundedMap, LIVE_CONCURRENCY, passwordsBySite } from "../live-devices";
 
 const EXIT_UNREACHABLE = 8;
@@ -116,14 +116,7 @@ export const exportCommand: Command = {
       throw new UsageError("--format toml writes files: pass --out DIR");
     if (values.commit && values.out === undefined) throw new UsageError("--commit needs --out");
     const options = resolveFleetOptions(values);
-    const fleet = loadFleet(options);
-    if (fleet.errors.length > 0) {
-      for (const error of fleet.errors) process.stderr.write(`${formatError(error, options.root)}\n`);
-      throw new UsageError(
-        `the fleet files have errors (run \`shelly-fleet validate\`): nothing exported`,
-        1,
-      );
-    }
+    const fleet = loadValidFleet(options, "nothing exported");
     const devices = fleet.devices.filter((device) => matchesTags(device, values.tag));
     const records = devices.map(recordOf);
     if (values.live) await readLive(records, devices, fleet.sites, format, options.root);
