@@ -100,7 +100,8 @@ export const backupCommand: Command = {
     for (const site of sites) {
       const count = devices.filter((d) => d.site === site).length;
       const saved = written.filter((file) => path.basename(path.dirname(path.dirname(file))) === site).length;
-      print(`${site}: ${saved} of ${count} devices → ${path.join(values.out, site, stamp)}/\n`);
+      const where = saved > 0 ? ` → ${path.join(values.out, site, stamp)}/` : "";
+      print(`${site}: ${saved} of ${count} devices${where}\n`);
     }
     for (const line of unreachable) print(`not backed up: ${line}\n`);
     if (values.commit && written.length > 0) {
