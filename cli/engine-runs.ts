@@ -23,6 +23,8 @@ export interface EngineRun {
   parallel?: number;
   /** Every line of the engine's progress (default: folded, see engine-output.ts). */
   verbose?: boolean;
+  /** URN patterns: only these resources (`--tag`); default: the whole stack. */
+  target?: string[];
 }
 
 /** Runs an engine command with its progress printed, folded unless `verbose`. */
@@ -47,10 +49,10 @@ export async function previewWithFieldSummary(
   stack: Stack,
   run: EngineRun & { expectNoChanges?: boolean; configFile?: string; baseRef?: string },
 ): Promise<number | undefined> {
-  const { expectNoChanges = false, parallel, configFile, baseRef, verbose } = run;
+  const { expectNoChanges = false, parallel, configFile, baseRef, verbose, target } = run;
   const { devices } = await showPreview(
     stack,
-    { expectNoChanges, parallel, configFile },
+    { expectNoChanges, parallel, configFile, target },
     { baseRef, verbose },
   );
   // Nothing to change among the devices that answered, but some could not be checked.
@@ -101,7 +103,11 @@ export async function previewThenUp(
   run: EngineRun,
   confirm: (() => Promise<boolean>) | undefined,
 ): Promise<number | undefined> {
-  const { changes, devices } = await showPreview(stack, { parallel: run.parallel }, { verbose: run.verbose });
+  const { changes, devices } = await showPreview(
+    stack,
+    { parallel: run.parallel, target: run.target },
+    { verbose: run.verbose },
+  );
   if (!changes) {
     if (!needAttention(devices)) {
       print("\nNothing to change: every device matches its file.\n");
@@ -120,13 +126,13 @@ export async function previewThenUp(
  */
 export async function upWithSummary(
   stack: Stack,
-  { parallel, verbose }: EngineRun,
+  { parallel, verbose, target }: EngineRun,
 ): Promise<number | undefined> {
   const devices = new DeviceOutcomeCollector();
   let failure: unknown;
   try {
     await folded(verbose, (onOutput) =>
-      stack.up({ onOutput, parallel, continueOnError: true, onEvent: devices.onEvent }),
+      stack.up({ onOutput, parallel, target, continueOnError: true, onEvent: devices.onEvent }),
     );
   } catch (err) {
     failure = err;

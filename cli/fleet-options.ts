@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { UsageError } from "../errors";
-import { type FleetError, formatFleetError, listSites } from "../fleet";
+import { type Fleet, type FleetError, formatFleetError, listSites, loadFleet } from "../fleet";
 
 /** The nearest directory, from `start` up, that holds a Pulumi.yaml; else `start` itself. */
 export function defaultRoot(start = process.cwd()): string {
@@ -31,4 +31,12 @@ export function resolveFleetOptions(values: { root?: string; site?: string }): {
 /** `file:line: key.path: message`, the file relative to the current directory. */
 export function formatError(error: FleetError, root: string): string {
   return formatFleetError(error, path.relative(process.cwd(), path.join(root, error.file)) || error.file);
+}
+
+/** The fleet, after printing its errors and failing (exit 1) when it has any: `what` did not happen. */
+export function loadValidFleet(options: { root: string; site?: string }, what: string): Fleet {
+  const fleet = loadFleet(options);
+  if (fleet.errors.length === 0) return fleet;
+  for (const error of fleet.errors) process.stderr.write(`${formatError(error, options.root)}\n`);
+  throw new UsageError(`the fleet files have errors (run \`shelly-fleet validate\`): ${what}`, 1);
 }

@@ -6,14 +6,17 @@ import { ShellyError } from "../providers/shelly/client/errors";
 import type { Command } from "./command";
 import { print } from "./command";
 import { adoptCommand } from "./commands/adopt";
+import { backupCommand } from "./commands/backup";
 import { demoCommand } from "./commands/demo";
 import { diffCommand } from "./commands/diff";
 import { discoverCommand } from "./commands/discover";
 import { engineCommands } from "./commands/engine";
 import { explainCommand } from "./commands/explain";
+import { exportCommand } from "./commands/export";
 import { prCommentCommand } from "./commands/pr-comment";
 import { provisionerCommand } from "./commands/provisioner";
 import { recoverCommand } from "./commands/recover";
+import { restoreCommand } from "./commands/restore";
 import { schemaCommand } from "./commands/schema";
 import { simCommand } from "./commands/sim";
 import { statusCommand } from "./commands/status";
@@ -30,6 +33,9 @@ export const COMMANDS: readonly Command[] = [
   explainCommand,
   schemaCommand,
   diffCommand,
+  exportCommand,
+  backupCommand,
+  restoreCommand,
   prCommentCommand,
   demoCommand,
   recoverCommand,

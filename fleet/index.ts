@@ -11,4 +11,5 @@ export {
   secretEnvName,
   secretUses,
 } from "./secrets";
+export { matchesTags, tagSet } from "./tags";
 export type * from "./types";

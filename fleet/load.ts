@@ -14,6 +14,7 @@ import { describeValue, isSecretKey, quote } from "./redact";
 import { checkSchema, type FileKind, locate } from "./schema-check";
 import { parseSource, type SourceFile } from "./source";
 import { substitute, substitutionsFor, unknownSubstitutionMessage } from "./substitute";
+import { type TagRule, tagSet } from "./tags";
 import type {
   DesiredDevice,
   DeviceGeneration,
@@ -86,6 +87,7 @@ interface Profile {
   /** Parsed and schema-valid: usable in a merge. */
   valid: boolean;
   extends: string[];
+  tags: string[];
 }
 
 interface LoadedSite {
@@ -110,6 +112,7 @@ interface DeviceFile {
   network?: NetworkSettings;
   provision?: ProvisionSettings;
   profiles: string[];
+  tags: string[];
   /** The file itself is sound enough to merge (its per-file checks passed). */
   mergeable: boolean;
 }
@@ -144,6 +147,7 @@ class FleetLoader {
     const site: Site = {
       name,
       profiles: [],
+      tagRules: [],
       ...(this.files.exists(stackFile) && { stackFile }),
     };
     if (site.stackFile) this.checkOpnsenseTransport(site.stackFile);
@@ -157,6 +161,7 @@ class FleetLoader {
       dhcp_backend?: Site["dhcpBackend"];
       credentials?: Site["credentials"];
       profiles?: string[];
+      by_tag?: { tag: string; profiles?: string[]; aliases?: string[] }[];
     };
     Object.assign(site, {
       subnet: data.subnet,
@@ -164,6 +169,9 @@ class FleetLoader {
       dhcpBackend: data.dhcp_backend,
       credentials: data.credentials,
       profiles: data.profiles ?? [],
+      tagRules: (data.by_tag ?? []).map(
+        (rule): TagRule => ({ tag: rule.tag, profiles: rule.profiles ?? [], aliases: rule.aliases ?? [] }),
+      ),
     });
     if (data.subnet && data.dhcp_pool) {
       const subnet = parseSubnet(data.subnet);
@@ -178,6 +186,13 @@ class FleetLoader {
       }
     }
     this.checkProfileNames(source, "profiles", site.profiles);
+    for (const [i, rule] of site.tagRules.entries()) {
+      this.checkProfileNames(source, ["by_tag", String(i), "profiles"], rule.profiles);
+      for (const alias of rule.aliases) {
+        const problem = aliasNameProblem(alias);
+        if (problem) this.error(source, ["by_tag", String(i), "aliases"], `alias "${alias}" ${problem}`);
+      }
+    }
     return { site, source, valid: true };
   }
 
@@ -201,6 +216,7 @@ class FleetLoader {
       network?: NetworkSettings;
       provision?: ProvisionSettings;
       profiles?: string[];
+      tags?: string[];
     };
     const device: DeviceFile = {
       name: fileName.slice(0, -".toml".length),
@@ -213,6 +229,7 @@ class FleetLoader {
       network: data.network,
       ...(data.provision && { provision: data.provision }),
       profiles: data.profiles ?? [],
+      tags: data.tags ?? [],
       mergeable: false,
     };
     if (data.address === undefined && data.network?.ip === undefined) {
@@ -450,7 +467,18 @@ class FleetLoader {
         order.push(name);
       }
     };
-    const requested = [...device.site.site.profiles, ...device.profiles];
+    // Rules match the tags of the file and of the profiles it names (the site's included), not
+    // the tags of profiles a rule adds: one pass, no order to depend on.
+    const named = [...device.site.site.profiles, ...device.profiles];
+    linearize(named, new Set());
+    const namedTags = tagSet(device.tags, ...order.map((name) => this.profiles.get(name)?.tags ?? []));
+    const rules = device.site.site.tagRules.filter((rule) => namedTags.includes(rule.tag));
+    order.length = 0;
+    const requested = [
+      ...device.site.site.profiles,
+      ...rules.flatMap((rule) => rule.profiles),
+      ...device.profiles,
+    ];
     linearize(requested, new Set());
     const layers = order.map((name) => this.profiles.get(name));
     const complete =
@@ -476,7 +504,8 @@ class FleetLoader {
       this.checkKnownValue(device, segments, keyPath, leaf.value, leaf.origin);
     }
     const { config, provenance } = merged.build();
-    const { name, site, source, mac, expect, model, generation, network, provision } = device;
+    const { name, site, source, mac, expect, model, generation, provision } = device;
+    const network = this.networkWithTagAliases(device, rules);
     return {
       name,
       site: site.site.name,
@@ -489,9 +518,28 @@ class FleetLoader {
       ...(network && { network }),
       ...(provision && { provision }),
       profiles: order,
+      tags: tagSet(device.tags, ...layers.map((profile) => profile?.tags ?? [])),
       config,
       provenance,
     };
+  }
+
+  /** `network.aliases` with the aliases its tags join; those hold IPs, so the device needs one. */
+  private networkWithTagAliases(device: DeviceFile, rules: TagRule[]): NetworkSettings | undefined {
+    const byTag = rules.filter((rule) => rule.aliases.length > 0);
+    if (byTag.length === 0) return device.network;
+    if (device.network?.ip === undefined) {
+      const rule = byTag[0] as TagRule;
+      this.error(
+        device.source,
+        ["tags"],
+        `tag "${rule.tag}" puts the device in alias "${rule.aliases[0]}" (${device.site.site.file}), which holds IPs: give it network.ip`,
+      );
+      return device.network;
+    }
+    const own = device.network.aliases ?? [];
+    const aliases = [...own, ...byTag.flatMap((rule) => rule.aliases).filter((a) => !own.includes(a))];
+    return { ...device.network, aliases: [...new Set(aliases)] };
   }
 
   /** A field the device's generation cannot take, reported in the device's file. */
@@ -581,17 +629,18 @@ class FleetLoader {
       const name = fileName.slice(0, -".toml".length);
       const source = this.read(`profiles/${fileName}`, "profile");
       const extendsList = (source?.data.extends as string[] | undefined) ?? [];
-      this.profiles.set(name, { name, source, valid: source !== undefined, extends: extendsList });
+      const tags = (source?.data.tags as string[] | undefined) ?? [];
+      this.profiles.set(name, { name, source, valid: source !== undefined, extends: extendsList, tags });
     }
     for (const profile of this.profiles.values()) {
       if (profile.source) this.checkProfileNames(profile.source, "extends", profile.extends);
     }
   }
 
-  private checkProfileNames(source: SourceFile, key: string, names: string[]): void {
+  private checkProfileNames(source: SourceFile, key: string | string[], names: string[]): void {
     for (const [i, name] of names.entries()) {
       if (!this.profiles.has(name))
-        this.error(source, [key, String(i)], `unknown profile "${name}" (no profiles/${name}.toml)`);
+        this.error(source, [key, String(i)].flat(), `unknown profile "${name}" (no profiles/${name}.toml)`);
     }
   }
 

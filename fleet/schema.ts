@@ -64,6 +64,11 @@ const DEFINITIONS: JsonSchema = {
     items: { type: "string", pattern: FORMATS.name.pattern },
     uniqueItems: true,
   },
+  tagList: {
+    type: "array",
+    items: { type: "string", pattern: FORMATS.name.pattern },
+    uniqueItems: true,
+  },
 };
 
 /** Drops the catalog builders' `undefined` bounds, which are not valid schema values. */
@@ -222,6 +227,10 @@ export function deviceSchema(): JsonSchema {
         $ref: "#/definitions/profileList",
         description: "Profiles (profiles/<name>.toml) merged in this order before this file",
       },
+      tags: {
+        $ref: "#/definitions/tagList",
+        description: "Labels for --tag filters and the site's [[by_tag]] rules (profiles, aliases)",
+      },
       model: {
         type: "string",
         minLength: 1,
@@ -310,6 +319,10 @@ export function profileSchema(): JsonSchema {
         $ref: "#/definitions/profileList",
         description: "Profiles merged, in order, before this one",
       },
+      tags: {
+        $ref: "#/definitions/tagList",
+        description: "Tags every device this profile is merged into carries",
+      },
       ...modelProperties(),
     },
     [],
@@ -349,6 +362,28 @@ export function siteSchema(): JsonSchema {
       profiles: {
         $ref: "#/definitions/profileList",
         description: "Profiles applied to every device of the site, before the device's own",
+      },
+      by_tag: {
+        type: "array",
+        description:
+          "Per tag: profiles merged into every device that carries it (after the site's, before the " +
+          "device's own) and firewall aliases it joins. A rule matches the tags of the device file and " +
+          "of the profiles it names, not those of profiles a rule adds",
+        items: {
+          type: "object",
+          properties: {
+            tag: { type: "string", pattern: FORMATS.name.pattern, description: "The tag the rule matches" },
+            profiles: { $ref: "#/definitions/profileList", description: "Profiles for those devices" },
+            aliases: {
+              type: "array",
+              items: { type: "string", pattern: FORMATS.name.pattern },
+              uniqueItems: true,
+              description: "Firewall aliases those devices join (as network.aliases; they need network.ip)",
+            },
+          },
+          required: ["tag"],
+          additionalProperties: false,
+        },
       },
     },
     [],

@@ -1,7 +1,8 @@
 import type { ProvisionSettings } from "../providers/provision/types";
 import type { DeviceConfig, SecretRef } from "../providers/shelly/model/catalog";
+import type { TagRule } from "./tags";
 
-export type { ProvisionSettings };
+export type { ProvisionSettings, TagRule };
 
 /** A mistake in the fleet files. Collected across the whole run, never thrown. */
 export interface FleetError {
@@ -49,6 +50,8 @@ export interface Site {
   credentials?: SiteCredentials;
   /** Profiles applied to every device of the site, before the device's own. */
   profiles: string[];
+  /** `[[by_tag]]`: profiles and aliases for the devices that carry a tag. */
+  tagRules: TagRule[];
 }
 
 export interface DesiredDevice {
@@ -67,8 +70,10 @@ export interface DesiredDevice {
   generation?: DeviceGeneration;
   network?: NetworkSettings;
   provision?: ProvisionSettings;
-  /** Every profile merged into the device, in merge order (site defaults, extends, then its own). */
+  /** Every profile merged into the device, in merge order (site defaults, by tag, then its own). */
   profiles: string[];
+  /** The file's tags and those of every profile merged into it, sorted. */
+  tags: string[];
   config: DeviceConfig;
   /** Dotted key path of every merged value (and channel or named entry) → where it was written. */
   provenance: Record<string, Origin>;

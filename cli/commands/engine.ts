@@ -23,6 +23,7 @@ import {
 } from "../engine-runs";
 import { readDevicesBeforeCreate } from "../live-before-create";
 import { namespaced, readSecrets } from "../secret-input";
+import { tagTargets } from "../tag-targets";
 
 const OPTIONS_HELP = `Options:
   -s, --stack NAME          the stack (one per site); default: demo. A stack that does not
@@ -39,6 +40,8 @@ const OPTIONS_HELP = `Options:
       --secret-file KEY=PATH   the secret's value is the file's content (one final newline dropped)
       --secret-env KEY=VAR     the secret's value is the environment variable VAR
   -p, --parallel N          device operations in flight at once (the engine's default: 4 per CPU)
+  -t, --tag TAG             preview and up: only the devices with this tag (repeatable: any of
+                            them) and their DHCP reservations, through Pulumi's --target
   -v, --verbose             every line of the engine's progress (default: only what changes or
                             fails, the diagnostics and the summary)
   -h, --help                show this help`;
@@ -67,6 +70,8 @@ interface EngineFlags {
   baseRef?: string;
   /** Every line of the engine's progress, not only the changes. */
   verbose: boolean;
+  /** `--tag`: URN patterns of the tagged devices' resources. */
+  target?: string[];
 }
 
 type EngineAct = (stack: Stack, flags: EngineFlags) => Promise<number | undefined>;
@@ -96,6 +101,7 @@ function engineCommand(name: string, summary: string, extraHelp: string, act: En
           base: { type: "string", short: "b" },
           parallel: { type: "string", short: "p" },
           verbose: { type: "boolean", short: "v", default: false },
+          tag: { type: "string", short: "t", multiple: true, default: [] },
           help: { type: "boolean", short: "h", default: false },
         },
       });
@@ -112,6 +118,9 @@ function engineCommand(name: string, summary: string, extraHelp: string, act: En
         throw new UsageError("--base applies to preview's text output only (pr-comment takes it for --json)");
       }
       if (values.yes && name !== "up") throw new UsageError("--yes applies to up only");
+      if (values.tag.length > 0 && name !== "preview" && name !== "up") {
+        throw new UsageError("--tag applies to preview and up only");
+      }
       if (values["skip-preview"] && !(name === "up" && values.yes)) {
         throw new UsageError("--skip-preview applies to up --yes only (nothing is shown to ask about)");
       }
@@ -131,8 +140,9 @@ function engineCommand(name: string, summary: string, extraHelp: string, act: En
           env: values["secret-env"],
         }),
       };
+      const projectDir = path.resolve(values.dir ?? PACKAGE_ROOT);
       const stack = await openStack({
-        projectDir: path.resolve(values.dir ?? PACKAGE_ROOT),
+        projectDir,
         stackName: values.stack,
         program: loadProgram(),
         create: values.create,
@@ -145,6 +155,9 @@ function engineCommand(name: string, summary: string, extraHelp: string, act: En
         skipPreview: values["skip-preview"],
         baseRef: values.base,
         verbose: values.verbose,
+        ...(values.tag.length > 0 && {
+          target: await tagTargets(stack, projectDir, values.tag, commandLine.config),
+        }),
       };
       // A dry run changes nothing, the committed stack file included.
       if (name === "preview") {
@@ -169,15 +182,22 @@ export const engineCommands: Command[] = [
       "  -b, --base REF            mark each field drift (the files equal REF's: the device changed)\n" +
       "                            or change (the files changed since REF), e.g. --base origin/main;\n" +
       "                            default: the merge base with the default branch, when in git\n",
-    async (stack, { expectNoChanges, json, parallel, configFile, baseRef, verbose }) => {
+    async (stack, { expectNoChanges, json, parallel, configFile, baseRef, verbose, target }) => {
       if (!json) {
-        return previewWithFieldSummary(stack, { expectNoChanges, parallel, configFile, baseRef, verbose });
+        return previewWithFieldSummary(stack, {
+          expectNoChanges,
+          parallel,
+          configFile,
+          baseRef,
+          verbose,
+          target,
+        });
       }
       // The document is printed even when the preview fails (drift under --expect-no-changes,
       // an engine error): its steps and diagnostics say why.
       const digest = new PreviewDigestBuilder();
       try {
-        await stack.preview({ expectNoChanges, parallel, configFile, onEvent: digest.onEvent });
+        await stack.preview({ expectNoChanges, parallel, configFile, target, onEvent: digest.onEvent });
       } finally {
         const document = digest.digest();
         await readDevicesBeforeCreate(document, stack, configFile);
@@ -201,10 +221,10 @@ applied as its file says.
 
 Every device that answers is applied; one that cannot be reached or fails is reported and
 skipped (exit ${EXIT_DEVICES_NEED_ATTENTION}), and the next up picks it up.\n`,
-    async (stack, { parallel, confirm, skipPreview, verbose }) =>
+    async (stack, { parallel, confirm, skipPreview, verbose, target }) =>
       skipPreview
-        ? upWithSummary(stack, { parallel, verbose })
-        : previewThenUp(stack, { parallel, verbose }, confirm),
+        ? upWithSummary(stack, { parallel, verbose, target })
+        : previewThenUp(stack, { parallel, verbose, target }, confirm),
   ),
   engineCommand(
     "refresh",

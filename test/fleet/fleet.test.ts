@@ -33,6 +33,7 @@ describe("the demo fleet", () => {
         dhcpBackend: "kea",
         credentials: { device_password: { secret: "device-admin" } },
         profiles: ["base"],
+        tagRules: [],
       },
     ]);
   });
