@@ -3,6 +3,7 @@
 //
 // floor = the engine's own cost (the same number of no-op dynamic resources, same scenario)
 //       + the device round trips that cannot be avoided (requests × latency / concurrency).
+// `status` and `discover` run no engine: their floor is the round trips alone.
 import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -11,11 +12,22 @@ import { parseArgs } from "node:util";
 import { type SimDevice, startDevice } from "../sim";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const SCENARIOS = ["up-empty", "preview-no-drift", "preview-drift-1pct", "up-repair-1pct"] as const;
+const SCENARIOS = [
+  "status",
+  "discover",
+  "up-empty",
+  "preview-no-drift",
+  "preview-drift-1pct",
+  "up-repair-1pct",
+] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 /** Requests per device a correct tool cannot avoid, per scenario (see README, "Benchmarks"). */
 const UNAVOIDABLE = {
+  // one status read carries the MAC, revision, uptime, RSSI and offered update
+  status: { perDevice: 1, perDrifted: 0 },
+  // one probe per live device; an empty loopback address refuses at once, with no latency
+  discover: { perDevice: 1, perDrifted: 0 },
   // identify, read the configuration, two component writes, re-read to verify
   "up-empty": { perDevice: 5, perDrifted: 0 },
   // one status read (MAC and configuration revision)
@@ -49,12 +61,19 @@ const { values } = parseArgs({
     sizes: { type: "string", default: "10,100,1000" },
     "latency-ms": { type: "string", default: "50" },
     parallel: { type: "string", default: "32" },
+    scenarios: { type: "string", default: SCENARIOS.join(",") },
     out: { type: "string", default: path.join(ROOT, "bench") },
   },
 });
 const SIZES = values.sizes.split(",").map(Number);
 const LATENCY_MS = Number(values["latency-ms"]);
 const PARALLEL = Number(values.parallel);
+const SELECTED = values.scenarios.split(",");
+for (const name of SELECTED) {
+  if (!(SCENARIOS as readonly string[]).includes(name)) {
+    throw new Error(`--scenarios: no scenario "${name}" (${SCENARIOS.join(", ")})`);
+  }
+}
 
 function log(text: string): void {
   process.stderr.write(`bench: ${text}\n`);
@@ -147,17 +166,28 @@ function scratchProject(dir: string): NodeJS.ProcessEnv {
   return { PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`, PULUMI_CONFIG_PASSPHRASE: "bench" };
 }
 
+/** Device i's own loopback address, as on a subnet: 127.88.0.1 upwards, all on one port. */
+const hostOf = (i: number) => `127.88.${Math.floor((i + 1) / 256)}.${(i + 1) % 256}`;
+
+/** The smallest range 127.88.0.0/P holding every device's address. */
+function subnetFor(n: number): string {
+  return `127.88.0.0/${32 - Math.ceil(Math.log2(n + 2))}`;
+}
+
 async function startFleet(n: number): Promise<SimDevice[]> {
   const devices: SimDevice[] = [];
+  let port = 0;
   for (let i = 0; i < n; i++) {
     const capture = i % 2 === 0 ? "gen1-shelly1" : "gen2-plus1pm";
     const mac = `02BE${i.toString(16).padStart(8, "0")}`.toUpperCase();
-    devices.push(
-      await startDevice(path.join(ROOT, "sim", "devices", capture), {
-        mac,
-        faults: { latencyMs: LATENCY_MS },
-      }),
-    );
+    const device = await startDevice(path.join(ROOT, "sim", "devices", capture), {
+      host: hostOf(i),
+      port,
+      mac,
+      faults: { latencyMs: LATENCY_MS },
+    });
+    port ||= Number(new URL(device.address).port);
+    devices.push(device);
   }
   return devices;
 }
@@ -165,6 +195,7 @@ async function startFleet(n: number): Promise<SimDevice[]> {
 function writeFleet(root: string, devices: SimDevice[]): void {
   const dir = path.join(root, "devices", "bench");
   fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, "site.toml"), `subnet = "${subnetFor(devices.length)}"\n`);
   devices.forEach((device, i) => {
     fs.writeFileSync(
       path.join(dir, `dev-${i}.toml`),
@@ -236,6 +267,29 @@ async function benchSize(n: number): Promise<Result[]> {
       "--parallel",
       String(PARALLEL),
     ];
+    const port = new URL((devices[0] as SimDevice).address).port;
+    const fleetCommand = (command: string) => [
+      path.join(ROOT, "bin", "shelly-fleet"),
+      command,
+      "--root",
+      fleetRoot,
+      "--site",
+      "bench",
+      "--concurrency",
+      String(PARALLEL),
+      ...(command === "discover" ? ["--port", port] : []),
+      "--json",
+    ];
+    // Before the engine's scenarios: every device as its file says, so status exits 0.
+    for (const scenario of ["status", "discover"] as const) {
+      if (!SELECTED.includes(scenario)) continue;
+      log(`N=${n}: ${scenario}`);
+      counts(devices);
+      const run = await timed(fleetCommand(scenario), {});
+      const perDevice = counts(devices);
+      const deviceFloor = (UNAVOIDABLE[scenario].perDevice * n * LATENCY_MS) / 1000 / PARALLEL;
+      results.push(result(n, scenario, run, { seconds: 0 }, deviceFloor, perDevice));
+    }
     const steps: { scenario: Scenario; command: string; changed: number; before?: () => void }[] = [
       { scenario: "up-empty", command: "up", changed: 0 },
       { scenario: "preview-no-drift", command: "preview", changed: 0 },
@@ -249,6 +303,7 @@ async function benchSize(n: number): Promise<Result[]> {
     ];
     counts(devices);
     for (const step of steps) {
+      if (!SELECTED.includes(step.scenario)) continue;
       step.before?.();
       log(`N=${n}: ${step.scenario}`);
       const run = await timed(cli(step.command), env);
@@ -257,27 +312,9 @@ async function benchSize(n: number): Promise<Result[]> {
       const unavoidable = UNAVOIDABLE[step.scenario];
       const requests = unavoidable.perDevice * n + unavoidable.perDrifted * drifted;
       const deviceFloor = (requests * LATENCY_MS) / 1000 / PARALLEL;
-      const floorSeconds = floor.seconds + deviceFloor;
-      const mb = (kb: number) => Math.round(kb / 102.4) / 10;
-      results.push({
-        n,
-        scenario: step.scenario,
-        wall_s: round(run.seconds),
-        floor_s: round(floorSeconds),
-        engine_floor_s: round(floor.seconds),
-        device_floor_s: round(deviceFloor),
-        ratio: round(run.seconds / floorSeconds),
-        reads_per_device: round(perDevice.reads),
-        writes_per_device: round(perDevice.writes),
-        peak_rss_mb: mb(run.memory.total),
-        peak_rss_cli_mb: mb(run.memory.cli),
-        peak_rss_engine_mb: mb(run.memory.engine),
-        peak_rss_provider_mb: mb(run.memory.provider),
-        cpu_s: { cli: round(run.cpu.cli), engine: round(run.cpu.engine), provider: round(run.cpu.provider) },
-      });
-      const r = results[results.length - 1] as Result;
+      results.push(result(n, step.scenario, run, floor, deviceFloor, perDevice));
       log(
-        `  ${r.wall_s} s (floor ${r.floor_s} s, ratio ${r.ratio}); ${r.reads_per_device} reads, ${r.writes_per_device} writes per device; peak ${r.peak_rss_mb} MB; CPU s: cli ${r.cpu_s.cli}, engine ${r.cpu_s.engine}, provider ${r.cpu_s.provider} (floor: ${round(floor.cpu.cli)}, ${round(floor.cpu.engine)}, ${round(floor.cpu.provider)})`,
+        `  (floor CPU s: cli ${round(floor.cpu.cli)}, engine ${round(floor.cpu.engine)}, provider ${round(floor.cpu.provider)})`,
       );
     }
   } finally {
@@ -285,6 +322,41 @@ async function benchSize(n: number): Promise<Result[]> {
     fs.rmSync(work, { recursive: true, force: true });
   }
   return results;
+}
+
+type Timed = Awaited<ReturnType<typeof timed>>;
+
+/** One measurement beside its floor, logged as it is taken. */
+function result(
+  n: number,
+  scenario: Scenario,
+  run: Timed,
+  engineFloor: { seconds: number },
+  deviceFloor: number,
+  perDevice: { reads: number; writes: number },
+): Result {
+  const floorSeconds = engineFloor.seconds + deviceFloor;
+  const mb = (kb: number) => Math.round(kb / 102.4) / 10;
+  const r: Result = {
+    n,
+    scenario,
+    wall_s: round(run.seconds),
+    floor_s: round(floorSeconds),
+    engine_floor_s: round(engineFloor.seconds),
+    device_floor_s: round(deviceFloor),
+    ratio: round(run.seconds / floorSeconds),
+    reads_per_device: round(perDevice.reads),
+    writes_per_device: round(perDevice.writes),
+    peak_rss_mb: mb(run.memory.total),
+    peak_rss_cli_mb: mb(run.memory.cli),
+    peak_rss_engine_mb: mb(run.memory.engine),
+    peak_rss_provider_mb: mb(run.memory.provider),
+    cpu_s: { cli: round(run.cpu.cli), engine: round(run.cpu.engine), provider: round(run.cpu.provider) },
+  };
+  log(
+    `  ${r.wall_s} s (floor ${r.floor_s} s, ratio ${r.ratio}); ${r.reads_per_device} reads, ${r.writes_per_device} writes per device; peak ${r.peak_rss_mb} MB; CPU s: cli ${r.cpu_s.cli}, engine ${r.cpu_s.engine}, provider ${r.cpu_s.provider}`,
+  );
+  return r;
 }
 
 function round(value: number): number {
@@ -299,8 +371,10 @@ function markdown(results: Result[]): string {
     `Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "unknown CPU"}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, Pulumi ${pulumiVersion}.`,
     `Simulated devices: half Gen1 (Shelly 1), half Gen2 (Plus 1PM), ${LATENCY_MS} ms latency per request; engine --parallel ${PARALLEL}.`,
     "Floor = the same number of no-op dynamic resources through the same engine path, plus the device",
-    "round trips that cannot be avoided (requests × latency / parallel). Ratios come from one run; the",
-    "machine is shared, so compare ratios, not seconds.",
+    "round trips that cannot be avoided (requests × latency / parallel). `status` and `discover` run no",
+    "engine (--concurrency = parallel): their floor is the round trips alone, one per device, so their",
+    "ratio includes the CLI's start. Ratios come from one run; the machine is shared, so compare",
+    "ratios, not seconds.",
     "",
     "| N | scenario | wall s | floor s (engine + devices) | ratio | reads/device | writes/device | peak RSS MB (CLI / engine / provider) |",
     "| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |",

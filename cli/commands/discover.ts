@@ -18,8 +18,9 @@ import {
   siteSubnets,
 } from "../discovery";
 import { resolveFleetOptions } from "../fleet-options";
+import { browseMdns, MDNS_SERVICES, mdnsTargets } from "../mdns";
 
-const HELP = `Usage: shelly-fleet discover [CIDR…] [options]
+const HELP = `Usage: shelly-fleet discover [CIDR…] [--mdns] [options]
 
 Probe every address of the given ranges (default: the site's subnet from site.toml) with the
 unauthenticated GET /shelly, identify each Shelly that answers (generation, model, MAC, firmware,
@@ -37,6 +38,10 @@ Options:
       --port N           the HTTP port to probe (default 80): devices behind a port forward, simulators
       --concurrency N    probes in flight at once (default 64)
       --timeout MS       how long one address may take to answer (default 1500)
+      --mdns             also ask the local network by mDNS (${MDNS_SERVICES.join(", ")};
+                         Shelly names only for _http) for --timeout ms, and probe who answers;
+                         with --mdns and no range given, the range scan is skipped when no site
+                         names a subnet
       --outside-site     allow addresses outside the sites' subnets
       --allow-large      allow ranges larger than a /16
       --adopt            write a device file for each unmanaged device (needs --site; a device
@@ -102,6 +107,7 @@ export const discoverCommand: Command = {
         concurrency: { type: "string" },
         timeout: { type: "string" },
         "outside-site": { type: "boolean", default: false },
+        mdns: { type: "boolean", default: false },
         "allow-large": { type: "boolean", default: false },
         adopt: { type: "boolean", default: false },
         json: { type: "boolean", default: false },
@@ -123,7 +129,7 @@ export const discoverCommand: Command = {
     const fleet = loadFleet({ root, site });
     const subnets = siteSubnets(fleet.sites);
     const cidrs = positionals.length > 0 ? positionals : subnets;
-    if (cidrs.length === 0) {
+    if (cidrs.length === 0 && !values.mdns) {
       throw new UsageError(
         `no CIDR given and no subnet in ${site ? `devices/${site}/site.toml` : "any site.toml"}: name the range to scan, e.g. 10.0.20.0/24`,
       );
@@ -152,6 +158,19 @@ export const discoverCommand: Command = {
       }),
     });
     if (onTerminal) process.stderr.write("\r\x1b[K");
+    let skipped: string[] = [];
+    if (values.mdns) {
+      const probed = new Set(found.map((f) => endpointOf(f.host)));
+      const targets = mdnsTargets(await browseMdns({ timeoutMs }), {
+        subnets,
+        outsideSite: values["outside-site"],
+        probed,
+      });
+      for (const [mdnsPort, group] of targets.byPort) {
+        found.push(...(await scanAddresses(group, { port: mdnsPort, concurrency, timeoutMs })));
+      }
+      skipped = targets.skipped.map((d) => `${d.name} (${endpointOf(`${d.address}:${d.port}`)})`);
+    }
     const devices = classify(found, fleet.devices);
     const seen = new Set(
       devices.flatMap((d) => (d.class === "managed" || d.class === "moved" ? [d.mac] : [])),
@@ -188,12 +207,13 @@ export const discoverCommand: Command = {
     const counts = Object.fromEntries(CLASSES.map((c) => [c, devices.filter((d) => d.class === c).length]));
     if (values.json) {
       print(
-        `${JSON.stringify({ scanned: addresses.length, port, seconds, counts, devices, missing, adopted }, null, 2)}\n`,
+        `${JSON.stringify({ scanned: addresses.length, port, seconds, counts, devices, missing, adopted, mdnsOutsideSite: skipped }, null, 2)}\n`,
       );
     } else {
       if (devices.length > 0) print(`${table(devices, site)}\n\n`);
       for (const m of missing)
         print(`not found: devices/${m.site}/${m.name}.toml (${m.address}, MAC ${m.mac})\n`);
+      for (const d of skipped) print(`mDNS: ${d} is outside the site subnets, not probed (--outside-site)\n`);
       for (const a of adopted) print(`${a.ok ? "adopted" : "not adopted"} ${a.address}: ${a.result}\n`);
       const summary = CLASSES.filter((c) => (counts[c] ?? 0) > 0).map((c) => `${counts[c]} ${c}`);
       print(

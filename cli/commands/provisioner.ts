@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { UsageError } from "../../errors";
 import type { AuditEntry } from "../../providers/provision/agent/protocol";
-import { type LinkKind, startAgent } from "../../providers/provision/agent/server";
+import { isLoopbackHost, type LinkKind, startAgent } from "../../providers/provision/agent/server";
 import { readTokenFile, tokenProblem, writeNewTokenFile } from "../../providers/provision/agent/token";
 import { type Command, print } from "../command";
 
@@ -38,6 +38,8 @@ Options:
                              move an agent to another URL; a heartbeat with another URL is refused
       --max-body-bytes N     the largest request body; larger ones get 413; default 1048576
       --rate-limit N         requests per minute per token (and per address without it); default 3000
+      --metrics-public       serve GET /metrics without the token (only with a loopback --listen:
+                             for a scraper on this host; a reverse proxy in front must not forward it)
   -h, --help                 show this help
 `;
 
@@ -64,6 +66,7 @@ export const provisionerCommand: Command = {
         "forget-agent": { type: "string", multiple: true, default: [] },
         "max-body-bytes": { type: "string", default: "1048576" },
         "rate-limit": { type: "string", default: "3000" },
+        "metrics-public": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -93,7 +96,10 @@ export const provisionerCommand: Command = {
     const problem = tokenProblem(token);
     if (problem) throw new UsageError(`${tokenFile ?? TOKEN_ENV}: ${problem}`);
     const host = listen[1] as string;
-    if (!/^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/.test(host)) {
+    if (values["metrics-public"] && !isLoopbackHost(host)) {
+      throw new UsageError(`--metrics-public needs a loopback --listen address, not ${host}`);
+    }
+    if (!isLoopbackHost(host)) {
       process.stderr.write(
         `warning: listening on ${host}: the API is plain HTTP, and tasks carry WiFi and device passwords; put it behind a TLS reverse proxy (README, "Provisioning: the agent")\n`,
       );
@@ -117,6 +123,7 @@ export const provisionerCommand: Command = {
       maxBodyBytes,
       rateLimit: { perMinute },
       forgetAgents: values["forget-agent"],
+      metricsPublic: values["metrics-public"],
     });
     print(`${JSON.stringify({ agent: values.name, url: agent.url })}\n`);
     await new Promise<void>((resolve) => {

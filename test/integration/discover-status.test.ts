@@ -14,6 +14,7 @@ import { formatMetrics } from "../../providers/shared/prometheus";
 import { type SimDevice, startDevice } from "../../sim";
 import { CAPTURES_DIR } from "../support/captures";
 import { runCli } from "../support/cli";
+import { parseExposition } from "../support/exposition";
 import { refusedAttempts } from "../support/loopback-guard";
 
 const CAPTURES = ["gen1-shelly1", "gen2-plus1pm", "gen2-pro4pm", "gen4-mini1g4", "gen1-shelly25-relay"];
@@ -277,42 +278,3 @@ describe("discover and status on a simulated subnet", () => {
     expect(outsideSubnets(["127.77.0.0/22"], ["127.77.0.0/23"])).toBe("127.77.0.0/22");
   });
 });
-
-interface ParsedSample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** A strict reader of the text exposition format: every line a comment of the known kinds or a sample. */
-function parseExposition(text: string): ParsedSample[] {
-  expect(text.endsWith("\n")).toBe(true);
-  const typed = new Set<string>();
-  const samples: ParsedSample[] = [];
-  for (const line of text.slice(0, -1).split("\n")) {
-    const comment = /^# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) (.+)$/.exec(line);
-    if (comment) {
-      if (comment[1] === "TYPE") {
-        expect(["gauge", "counter", "untyped", "summary", "histogram"]).toContain(comment[3]);
-        expect(typed.has(comment[2] as string), `TYPE twice for ${comment[2]}`).toBe(false);
-        typed.add(comment[2] as string);
-      }
-      continue;
-    }
-    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (-?[0-9.e+]+|NaN|[+-]Inf)$/.exec(line);
-    expect(sample, `not a sample line: ${line}`).not.toBeNull();
-    const labels: Record<string, string> = {};
-    const body = sample?.[2] ?? "";
-    const label = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(,|$)/y;
-    for (let at = 0; at < body.length; ) {
-      label.lastIndex = at;
-      const match = label.exec(body);
-      if (match === null) throw new Error(`bad labels: ${body}`);
-      labels[match[1] as string] = (match[2] as string).replace(/\\(.)/g, (_, c) => (c === "n" ? "\n" : c));
-      at = label.lastIndex;
-    }
-    expect(typed.has(sample?.[1] as string), `sample before its TYPE: ${line}`).toBe(true);
-    samples.push({ name: sample?.[1] as string, labels, value: Number(sample?.[3]) });
-  }
-  return samples;
-}

@@ -98,4 +98,14 @@ describe("shelly-fleet provisioner: its token", () => {
       expect.objectContaining({ agent: "pi", event: "request.refused", status: 401 }),
     ]);
   });
+
+  test("--metrics-public with an address other hosts reach: one line, exit 2, nothing listens", async () => {
+    const args = agentArgs("--metrics-public").map((a) => (a === "127.0.0.1:0" ? "0.0.0.0:0" : a));
+    const run = await runCli(args, { SHELLY_FLEET_PROVISIONER_TOKEN: TOKEN });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      "shelly-fleet: --metrics-public needs a loopback --listen address, not 0.0.0.0\n",
+    );
+    expect(run.stdout).toBe("");
+  });
 });

@@ -10,6 +10,7 @@ import type { WifiLink } from "../link";
 import { runProvisioning } from "../machine";
 import { NmcliLink } from "../nmcli";
 import { DEFAULT_MAX_BODY_BYTES, HttpError, type RateLimit, RateLimiter, readJsonObject } from "./limits";
+import { agentMetricsText, RefusalCounter } from "./metrics";
 import type { AuditEntry } from "./protocol";
 import { AgentStore } from "./store";
 import { tokenProblem } from "./token";
@@ -44,6 +45,13 @@ export interface AgentOptions {
   rateLimit?: RateLimit;
   /** Names whose URL binding is dropped before serving: the operator moves those agents. */
   forgetAgents?: string[];
+  /** Serve GET /metrics without the token; refused unless host is a loopback address. */
+  metricsPublic?: boolean;
+}
+
+/** Addresses only this host reaches: the API may be looser there (plain HTTP, public /metrics). */
+export function isLoopbackHost(host: string): boolean {
+  return /^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/.test(host);
 }
 
 /** Polls of many tasks at once stay far below this; a flood does not. */
@@ -89,6 +97,9 @@ function isHttpUrl(value: unknown): value is string {
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const problem = tokenProblem(options.token);
   if (problem) throw new Error(problem);
+  if (options.metricsPublic && !isLoopbackHost(options.host)) {
+    throw new Error(`a public /metrics is only served on loopback, not on ${options.host}`);
+  }
   const store = new AgentStore(options.stateFile);
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const writeAudit = options.audit ?? ((entry: AuditEntry) => log(`audit ${JSON.stringify(entry)}`));
@@ -96,6 +107,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     writeAudit({ time: new Date().toISOString(), agent: options.name, ...entry });
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const limiter = new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT);
+  const refusals = new RefusalCounter();
+  const expiryMs = options.expiryMs ?? options.heartbeatMs * 3;
   const expected = Buffer.from(`Bearer ${options.token}`);
   const authorized = (req: http.IncomingMessage) => {
     const given = Buffer.from(req.headers.authorization ?? "");
@@ -210,7 +223,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     if (parts[0] !== "v1" || parts.length > 3) throw new HttpError(404, "no such endpoint");
     const [, collection, rawId] = parts;
     if (collection === "agents" && req.method === "GET" && rawId === undefined) {
-      return [200, { agents: store.agents(options.expiryMs ?? options.heartbeatMs * 3) }];
+      return [200, { agents: store.agents(expiryMs) }];
     }
     if (collection === "agents" && req.method === "POST" && rawId !== undefined) {
       const name = pathPart(rawId, "an agent name", 128) as string;
@@ -238,6 +251,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     };
     const refuse = (err: unknown) => {
       if (err instanceof HttpError) {
+        refusals.count(err.status);
         reply(err.status, { error: err.message }, err.headers);
         return;
       }
@@ -245,6 +259,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       reply(500, { error: "internal error; see the agent's log" });
     };
     const valid = authorized(req);
+    const metrics = req.method === "GET" && (req.url ?? "").split("?")[0] === "/metrics";
     try {
       // The token's own bucket, or the address's for anyone without it: a flood of bad
       // requests cannot starve the holders of the token.
@@ -254,10 +269,16 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       refuse(err);
       return;
     }
-    if (!valid) {
+    if (!valid && !(metrics && options.metricsPublic)) {
       req.resume();
       audit({ event: "request.refused", from, status: 401 });
+      refusals.count(401);
       reply(401, { error: "missing or wrong token (Authorization: Bearer <token>)" });
+      return;
+    }
+    if (metrics) {
+      res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
+      res.end(agentMetricsText(store, refusals, expiryMs));
       return;
     }
     let url: URL;
