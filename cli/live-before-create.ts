@@ -41,7 +41,14 @@ export async function readDevicesBeforeCreate(
 ): Promise<void> {
   const steps = devicesToCreate(digest);
   if (steps.length === 0) return;
-  const config = await readStackConfig(stack, configFile);
+  // This runs after the preview, failed ones included: it must never hide the preview's error.
+  let config: Map<string, string>;
+  try {
+    config = await readStackConfig(stack, configFile);
+  } catch {
+    for (const step of steps) step.liveBeforeCreate = { unreadable: "the stack's config could not be read" };
+    return;
+  }
   const secret = (name: string) =>
     config.get(`shelly-fleet:secret.${name}`) ?? process.env[secretEnvName(name)];
   const timeout = Number(config.get("shelly-fleet:timeoutMs"));
@@ -54,7 +61,11 @@ export async function readDevicesBeforeCreate(
       const password = inputs.loginSecret ? secret(inputs.loginSecret) : undefined;
       // Before its move the device still answers where the files say it is now.
       const address = moves.get(inputs.name) ?? inputs.address;
-      const live = await observeBeforeCreate({ ...inputs, address }, password, options);
+      const live = await observeBeforeCreate({ ...inputs, address }, password, options).catch(
+        (err: unknown) => ({
+          unreadable: String(err instanceof Error ? err.message : err).split("\n")[0] ?? "",
+        }),
+      );
       step.liveBeforeCreate =
         "observed" in live
           ? { inputs: sanitize(toEngine({ ...inputs, desired: live.observed })) as Record<string, unknown> }
