@@ -51,8 +51,10 @@ export async function adoptDevice(req: AdoptRequest): Promise<string> {
   const mac = normalizeMac(await session.readMac()) as string;
   const info = documents.generation === "gen1" ? documents.shelly : documents.deviceInfo;
   const deviceName = documents.generation === "gen1" ? documents.settings.name : info.name;
-  let name =
-    req.name ?? (slug(String(deviceName ?? "")) || slug(String(info.id ?? `shelly-${mac.toLowerCase()}`)));
+  // The device's own name, else its model (Gen2+ `app`, e.g. Plus1PM; Gen1 `type`) and the MAC's
+  // last six digits: `plus1pm-be54dc` reads better than the device id's full MAC.
+  const modelName = String(info.app ?? info.model ?? info.type ?? "shelly");
+  let name = req.name ?? (slug(String(deviceName ?? "")) || slug(`${modelName}-${mac.slice(-6)}`));
   if (!/^[a-z0-9][a-z0-9_-]*$/.test(name))
     throw new UsageError(`--name "${name}": use lower-case letters, digits, - and _`);
 

@@ -9,6 +9,31 @@ import { type SimDevice, startDevice } from "../../sim";
 import { CAPTURES_DIR } from "../support/captures";
 import { runCli } from "../support/cli";
 
+describe("adopt names the file", () => {
+  test("from the model and the MAC's end when the device has no name", async () => {
+    const device = await startDevice(path.join(CAPTURES_DIR, "gen2-plus1pm"), { mac: "020000BE54DC" });
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), "adopt-name-"));
+    try {
+      // As a user clears it in the app: Sys.SetConfig with a null name.
+      const cleared = await fetch(`${device.address}/rpc`, {
+        method: "POST",
+        body: JSON.stringify({
+          id: 1,
+          method: "Sys.SetConfig",
+          params: { config: { device: { name: null } } },
+        }),
+      });
+      expect(cleared.status).toBe(200);
+      const result = await runCli(["adopt", device.address, "--site", "home", "--root", root]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(await fs.readdir(path.join(root, "devices", "home"))).toEqual(["plus1pm-be54dc.toml"]);
+    } finally {
+      await device.close();
+      await fs.rm(root, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("adopt a device with auth on", () => {
   test("without a password: one line naming the variable and the secret the file will use", async () => {
     const device = await startDevice(path.join(CAPTURES_DIR, "gen2-plus1pm"), { password: "adopt-pw-1" });
