@@ -106,7 +106,6 @@ function processInput(): SecretInput {
 /** Reads one line from the terminal in raw mode, echoing nothing; Ctrl-C and Ctrl-D give up. */
 function promptWithoutEcho(question: string): Promise<string> {
   const stdin = process.stdin;
-  process.stderr.write(question);
   return new Promise((resolve, reject) => {
     let value = "";
     const finish = (error?: UsageError) => {
@@ -126,7 +125,10 @@ function promptWithoutEcho(question: string): Promise<string> {
         else value += char;
       }
     };
+    // Echo off before the question shows: text typed (or pasted) the moment it appears would
+    // otherwise be echoed by the terminal.
     stdin.setRawMode(true);
+    process.stderr.write(question);
     stdin.resume();
     stdin.on("data", onData);
   });
