@@ -19,6 +19,11 @@ export const DEVICE_INPUT_KEYS = [
   "providerVersion",
 ] as const;
 
+// Every lifecycle input but `desired` must be listed above, or it would be taken for a component.
+type UnlistedInput = Exclude<keyof ShellyDeviceInputs, "desired" | (typeof DEVICE_INPUT_KEYS)[number]>;
+const everyInputListed: [UnlistedInput] extends [never] ? true : UnlistedInput = true;
+void everyInputListed;
+
 const SECTIONS = CATALOG as Record<string, { kind: "table" | "channels" | "named" }>;
 const isObject = (value: unknown): value is JsonObject =>
   typeof value === "object" && value !== null && !Array.isArray(value);
