@@ -1,4 +1,5 @@
-// What discover and status share: numeric options, and work over many devices with a bound.
+// What the commands that work over many devices share: numeric options, and a bound on how
+// many run at once.
 import { UsageError } from "../errors";
 
 /** A `--name N` option: a whole number >= 1, or `fallback` when not given. */

@@ -7,6 +7,7 @@ import { secretEnvName } from "../providers/shared/secrets";
 import { fromEngine, toEngine } from "../providers/shelly/engine-inputs";
 import { observeBeforeCreate } from "../providers/shelly/lifecycle";
 import { type PreviewDigest, type PreviewStep, sanitize } from "../review/preview-json";
+import { mapLimited } from "./bounded";
 
 const CONCURRENCY = 8;
 
@@ -54,23 +55,19 @@ export async function readDevicesBeforeCreate(
   const timeout = Number(config.get("shelly-fleet:timeoutMs"));
   const options = Number.isFinite(timeout) && timeout > 0 ? { timeoutMs: timeout } : {};
   const moves = addressesBeforeMove(digest);
-  const queue = [...steps];
-  const worker = async () => {
-    for (let step = queue.shift(); step; step = queue.shift()) {
-      const inputs = fromEngine((step.newState as NonNullable<PreviewStep["newState"]>).inputs);
-      const password = inputs.loginSecret ? secret(inputs.loginSecret) : undefined;
-      // Before its move the device still answers where the files say it is now.
-      const address = moves.get(inputs.name) ?? inputs.address;
-      const live = await observeBeforeCreate({ ...inputs, address }, password, options).catch(
-        (err: unknown) => ({
-          unreadable: String(err instanceof Error ? err.message : err).split("\n")[0] ?? "",
-        }),
-      );
-      step.liveBeforeCreate =
-        "observed" in live
-          ? { inputs: sanitize(toEngine({ ...inputs, desired: live.observed })) as Record<string, unknown> }
-          : live;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, steps.length) }, worker));
+  await mapLimited(steps, CONCURRENCY, async (step) => {
+    const inputs = fromEngine((step.newState as NonNullable<PreviewStep["newState"]>).inputs);
+    const password = inputs.loginSecret ? secret(inputs.loginSecret) : undefined;
+    // Before its move the device still answers where the files say it is now.
+    const address = moves.get(inputs.name) ?? inputs.address;
+    const live = await observeBeforeCreate({ ...inputs, address }, password, options).catch(
+      (err: unknown) => ({
+        unreadable: String(err instanceof Error ? err.message : err).split("\n")[0] ?? "",
+      }),
+    );
+    step.liveBeforeCreate =
+      "observed" in live
+        ? { inputs: sanitize(toEngine({ ...inputs, desired: live.observed })) as Record<string, unknown> }
+        : live;
+  });
 }

@@ -50,21 +50,6 @@ export function connectChecked(
   );
 }
 
-/** Runs `work` on every item, at most `limit` at once, results in the items' order. */
-export async function boundedMap<T, R>(
-  items: T[],
-  limit: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < items.length; i = next++) results[i] = await work(items[i] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
 /** Each site's password, looked up once per site, only for the sites of these devices. */
 export async function passwordsBySite(
   devices: DesiredDevice[],

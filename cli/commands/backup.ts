@@ -6,11 +6,12 @@ import { parseArgs } from "node:util";
 import { UsageError } from "../../errors";
 import { matchesTags } from "../../fleet";
 import { faultLine, isDeviceFault } from "../../providers/shelly/reachability";
+import { mapLimited } from "../bounded";
 import { type Command, print } from "../command";
 import { commitFiles } from "../commit-files";
 import { readBackup } from "../device-backup";
 import { loadValidFleet, resolveFleetOptions } from "../fleet-options";
-import { boundedMap, connectChecked, LIVE_CONCURRENCY, passwordsBySite } from "../live-devices";
+import { connectChecked, LIVE_CONCURRENCY, passwordsBySite } from "../live-devices";
 
 const EXIT_UNREACHABLE = 8;
 
@@ -76,7 +77,7 @@ export const backupCommand: Command = {
     const now = new Date();
     const stamp = backupStamp(now);
     const written: string[] = [];
-    const failures = await boundedMap(devices, LIVE_CONCURRENCY, async (device) => {
+    const failures = await mapLimited(devices, LIVE_CONCURRENCY, async (device) => {
       const site = fleet.sites.find((s) => s.name === device.site);
       try {
         const connection = await connectChecked(device, site, passwords.get(device.site));

@@ -8,11 +8,12 @@ import { adoptedConfig } from "../../providers/shelly/model/adopt";
 import { flattenLive } from "../../providers/shelly/model/normalize";
 import { faultLine, isDeviceFault } from "../../providers/shelly/reachability";
 import { openSession } from "../../providers/shelly/session";
+import { mapLimited } from "../bounded";
 import { type Command, print } from "../command";
 import { commitFiles } from "../commit-files";
 import { EXPORT_FORMATS, type ExportFormat, type ExportRecord, recordOf, render } from "../export-formats";
 import { loadValidFleet, resolveFleetOptions } from "../fleet-options";
-import { boundedMap, LIVE_CONCURRENCY, passwordsBySite } from "../live-devices";
+import { LIVE_CONCURRENCY, passwordsBySite } from "../live-devices";
 
 const EXIT_UNREACHABLE = 8;
 
@@ -66,7 +67,7 @@ async function readLive(
 ): Promise<void> {
   const passwords = await passwordsBySite(devices, sites, root);
   const withConfig = format === "json" || format === "toml";
-  await boundedMap(records, LIVE_CONCURRENCY, async (record) => {
+  await mapLimited(records, LIVE_CONCURRENCY, async (record) => {
     try {
       const session = await openSession(record.address, {
         expectedMac: record.mac,
