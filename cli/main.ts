@@ -5,46 +5,91 @@ import { UsageError } from "../errors";
 import { ShellyError } from "../providers/shelly/client/errors";
 import type { Command } from "./command";
 import { print } from "./command";
-import { adoptCommand } from "./commands/adopt";
-import { backupCommand } from "./commands/backup";
-import { demoCommand } from "./commands/demo";
-import { diffCommand } from "./commands/diff";
-import { discoverCommand } from "./commands/discover";
-import { engineCommands } from "./commands/engine";
-import { explainCommand } from "./commands/explain";
-import { exportCommand } from "./commands/export";
-import { prCommentCommand } from "./commands/pr-comment";
-import { provisionerCommand } from "./commands/provisioner";
-import { recoverCommand } from "./commands/recover";
-import { restoreCommand } from "./commands/restore";
-import { schemaCommand } from "./commands/schema";
-import { simCommand } from "./commands/sim";
-import { statusCommand } from "./commands/status";
-import { validateCommand } from "./commands/validate";
 
-/** Every subcommand, in the order `--help` lists them. Add new ones here. */
-export const COMMANDS: readonly Command[] = [
-  ...engineCommands,
-  simCommand,
-  adoptCommand,
-  discoverCommand,
-  statusCommand,
-  validateCommand,
-  explainCommand,
-  schemaCommand,
-  diffCommand,
-  exportCommand,
-  backupCommand,
-  restoreCommand,
-  prCommentCommand,
-  demoCommand,
-  recoverCommand,
-  provisionerCommand,
+/** The commands of one module, named here so that none has to load to be found. */
+export interface CommandModule {
+  names: readonly string[];
+  load(): Promise<readonly Command[]>;
+}
+
+/**
+ * Where each subcommand lives, in the order `--help` lists them. A module loads only when one
+ * of its commands runs: loading all of them (undici, isomorphic-git, the simulators) took longer
+ * than `validate` itself. Add new commands here; test/unit/cli-registry.test.ts checks the names.
+ */
+export const COMMAND_MODULES: readonly CommandModule[] = [
+  {
+    names: ["preview", "up", "refresh", "destroy"],
+    load: async () => (await import("./commands/engine.js")).engineCommands,
+  },
+  { names: ["sim"], load: async () => [(await import("./commands/sim.js")).simCommand] },
+  {
+    names: ["adopt"],
+    load: async () => [(await import("./commands/adopt.js")).adoptCommand],
+  },
+  {
+    names: ["discover"],
+    load: async () => [(await import("./commands/discover.js")).discoverCommand],
+  },
+  {
+    names: ["status"],
+    load: async () => [(await import("./commands/status.js")).statusCommand],
+  },
+  {
+    names: ["validate"],
+    load: async () => [(await import("./commands/validate.js")).validateCommand],
+  },
+  {
+    names: ["explain"],
+    load: async () => [(await import("./commands/explain.js")).explainCommand],
+  },
+  {
+    names: ["schema"],
+    load: async () => [(await import("./commands/schema.js")).schemaCommand],
+  },
+  {
+    names: ["diff"],
+    load: async () => [(await import("./commands/diff.js")).diffCommand],
+  },
+  {
+    names: ["export"],
+    load: async () => [(await import("./commands/export.js")).exportCommand],
+  },
+  {
+    names: ["backup"],
+    load: async () => [(await import("./commands/backup.js")).backupCommand],
+  },
+  {
+    names: ["restore"],
+    load: async () => [(await import("./commands/restore.js")).restoreCommand],
+  },
+  {
+    names: ["pr-comment"],
+    load: async () => [(await import("./commands/pr-comment.js")).prCommentCommand],
+  },
+  {
+    names: ["demo"],
+    load: async () => [(await import("./commands/demo.js")).demoCommand],
+  },
+  {
+    names: ["recover"],
+    load: async () => [(await import("./commands/recover.js")).recoverCommand],
+  },
+  {
+    names: ["provisioner"],
+    load: async () => [(await import("./commands/provisioner.js")).provisionerCommand],
+  },
 ];
 
-function mainHelp(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
-  const list = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n");
+/** Every subcommand, in the order `--help` lists them; loads every command module. */
+export async function allCommands(): Promise<readonly Command[]> {
+  return (await Promise.all(COMMAND_MODULES.map((module) => module.load()))).flat();
+}
+
+async function mainHelp(): Promise<string> {
+  const commands = await allCommands();
+  const width = Math.max(...commands.map((c) => c.name.length));
+  const list = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n");
   return `shelly-fleet: Shelly device fleets as code
 
 Usage: shelly-fleet <command> [options]
@@ -62,18 +107,19 @@ the Pulumi CLI and the local defaults (file backend, passphrase) described in th
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined) {
-    process.stderr.write(mainHelp());
+    process.stderr.write(await mainHelp());
     return 2;
   }
   if (name === "-h" || name === "--help" || name === "help") {
-    print(mainHelp());
+    print(await mainHelp());
     return 0;
   }
   if (name === "-v" || name === "--version") {
     print(`${require("../../package.json").version}\n`);
     return 0;
   }
-  const command = COMMANDS.find((c) => c.name === name);
+  const module = COMMAND_MODULES.find((entry) => entry.names.includes(name));
+  const command = (await module?.load())?.find((c) => c.name === name);
   if (command === undefined) {
     throw new UsageError(`unknown command "${name}"; run \`shelly-fleet --help\``);
   }

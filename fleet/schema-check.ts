@@ -1,6 +1,9 @@
 // Checks a parsed file against its generated schema and turns ajv's errors into FleetErrors
 // that name the key the way the user wrote it.
-import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { ErrorObject, ValidateFunction } from "ajv";
 import { describeValue as describe, isSecretKey } from "./redact";
 import { deviceSchema, FORMATS, profileSchema, siteSchema } from "./schema";
 import type { SourceFile } from "./source";
@@ -10,17 +13,50 @@ export type FileKind = "device" | "profile" | "site";
 
 let validators: Record<FileKind, ValidateFunction> | undefined;
 
-/** Compiled once per process: compiling costs far more than validating a file. */
+export const AJV_OPTIONS = { allErrors: true, verbose: true, allowUnionTypes: true } as const;
+
+/** The three file schemas, keyed as the precompiled module exports them. */
+export function fileSchemas(): Record<FileKind, object> {
+  return { device: deviceSchema(), profile: profileSchema(), site: siteSchema() };
+}
+
+/** Names the schemas a precompiled module was made from: a stale one is never used. */
+export function schemasHash(schemas: Record<FileKind, object>): string {
+  return createHash("sha256").update(JSON.stringify(schemas)).digest("hex");
+}
+
+/** Written beside this module by the build (fleet/precompile-validators.ts). */
+export const PRECOMPILED_VALIDATORS = "schema-validators.generated.js";
+
+/** Compiled once per process, or loaded precompiled when the build made them from these schemas. */
 function validatorFor(kind: FileKind): ValidateFunction {
   if (validators === undefined) {
-    const ajv = new Ajv({ allErrors: true, verbose: true, allowUnionTypes: true });
-    validators = {
-      device: ajv.compile(deviceSchema()),
-      profile: ajv.compile(profileSchema()),
-      site: ajv.compile(siteSchema()),
-    };
+    const schemas = fileSchemas();
+    validators =
+      loadPrecompiledValidators(path.join(__dirname, PRECOMPILED_VALIDATORS), schemas) ??
+      compileValidators(schemas);
   }
   return validators[kind];
+}
+
+export function compileValidators(schemas: Record<FileKind, object>): Record<FileKind, ValidateFunction> {
+  // Loaded here only: a run with precompiled validators never needs the compiler.
+  const { default: Ajv } = require("ajv") as typeof import("ajv");
+  const ajv = new Ajv(AJV_OPTIONS);
+  return {
+    device: ajv.compile(schemas.device),
+    profile: ajv.compile(schemas.profile),
+    site: ajv.compile(schemas.site),
+  };
+}
+
+export function loadPrecompiledValidators(
+  file: string,
+  schemas: Record<FileKind, object>,
+): Record<FileKind, ValidateFunction> | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  const loaded = require(file) as Record<FileKind, ValidateFunction> & { schemasHash?: string };
+  return loaded.schemasHash === schemasHash(schemas) ? loaded : undefined;
 }
 
 export function checkSchema(kind: FileKind, source: SourceFile): FleetError[] {

@@ -15,4 +15,5 @@ fi
 # Now the Pulumi CLI, and the dynamic-provider shim from the installed @pulumi/pulumi.
 source scripts/env.sh
 node_modules/.bin/tsc -p tsconfig.build.json
+node dist/fleet/precompile-validators.js
 exec "$@"

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { COMMANDS } from "../../cli/main";
+import { COMMAND_MODULES } from "../../cli/main";
 import { runCli } from "../support/cli";
 
 const STACK_FRAME = /^\s+at .+(:\d+:\d+\)?|\(native\))$/m;
@@ -25,9 +25,9 @@ describe("no stack trace for a user's mistake or a device's fault", () => {
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   const cases: [string, string[]][] = [
-    ...COMMANDS.map((command): [string, string[]] => [
-      `${command.name}: an unknown option`,
-      [command.name, "--frobnicate"],
+    ...COMMAND_MODULES.flatMap((module) => module.names).map((name): [string, string[]] => [
+      `${name}: an unknown option`,
+      [name, "--frobnicate"],
     ]),
     ["validate: a root that does not exist", ["validate", "--root", path.join(root, "nowhere")]],
     ["explain: a device that does not exist", ["explain", "nosuch", "--root", root, "--site", "home"]],

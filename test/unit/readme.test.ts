@@ -4,7 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { COMMANDS } from "../../cli/main";
+import { COMMAND_MODULES } from "../../cli/main";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const README = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
@@ -59,7 +59,7 @@ describe("README module map", () => {
 });
 
 describe("README commands", () => {
-  const names = COMMANDS.map((c) => c.name);
+  const names = COMMAND_MODULES.flatMap((module) => module.names);
   /** `shelly-fleet <word>` in code spans and code blocks, where the README shows commands. */
   const shown = [...README.matchAll(/```[\s\S]*?```|`[^`]+`/g)]
     .flatMap((code) => [...code[0].matchAll(/\bshelly-fleet\s+([a-z][a-z-]*)/g)])
