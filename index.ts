@@ -3,7 +3,7 @@
 // `shelly-fleet preview` / `up` run the same function as an Automation API inline program.
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { type DesiredDevice, formatFleetError, loadFleet, type Site } from "./fleet";
+import { formatFleetError, loadFleet, type Site } from "./fleet";
 import { dependencyOn } from "./program/failed-resources";
 import { declareLeaseMove } from "./program/lease";
 import { declareOpnsense } from "./program/opnsense";
@@ -41,7 +41,7 @@ export default async function program(): Promise<Record<string, unknown>> {
   const opnsense = opnsenseUrl ? declareOpnsense(site, fleet.devices) : undefined;
 
   const loginSecret = site.credentials?.device_password?.secret;
-  const devices = fleet.devices.map((device: DesiredDevice) => {
+  for (const device of fleet.devices) {
     // A new device joins the network first, after its DHCP reservation when it has one.
     const reservation = opnsense?.reservations.get(device.name);
     const provisioned = declareProvisioning(device, loginSecret, reservation);
@@ -51,26 +51,22 @@ export default async function program(): Promise<Record<string, unknown>> {
     ];
     // A device on a dynamic lease then moves onto its reservation, and is configured there.
     const moved = reservation ? declareLeaseMove(device, site, loginSecret, dependsOn) : undefined;
-    return declareShellyDevice(device, {
+    declareShellyDevice(device, {
       loginSecret,
       digests,
       dependsOn: moved ? [...dependsOn, moved.dependency] : dependsOn,
       ...(moved && { address: moved.address }),
     });
-  });
+  }
 
   return {
     site: siteName,
     ...(opnsense && { opnsenseBackups: opnsense.backups }),
+    // What the files say about each device: a device that failed or was skipped in this run then
+    // shows as it was, where live values (model, firmware) would show as removed (`shelly-fleet
+    // status` reads those).
     devices: Object.fromEntries(
-      devices.map((resource, i) => [
-        fleet.devices[i]?.name,
-        // A device skipped or failed in this run has no outputs: show it as unknown, not a crash.
-        pulumi.recover<{ model?: string; firmware?: string }>(
-          pulumi.all([resource.model, resource.firmware]).apply(([model, firmware]) => ({ model, firmware })),
-          () => ({}),
-        ),
-      ]),
+      fleet.devices.map((device) => [device.name, { mac: device.mac, address: device.address }]),
     ),
   };
 }

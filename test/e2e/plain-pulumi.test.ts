@@ -105,7 +105,13 @@ describe("plain pulumi commands against simulated devices", () => {
 
     const outputs = await pulumi("stack", "output", "--json");
     expect(outputs.code).toBe(0);
-    expect(JSON.parse(outputs.stdout)).toMatchObject({ site: "plain", devices: { garage: {}, porch: {} } });
+    expect(JSON.parse(outputs.stdout)).toEqual({
+      site: "plain",
+      devices: {
+        garage: { mac: garage.identity.mac, address: garage.address },
+        porch: { mac: porch.identity.mac, address: porch.address },
+      },
+    });
   });
 
   test("a change made on a device shows in preview and fails --expect-no-changes", async () => {
@@ -133,6 +139,27 @@ describe("plain pulumi commands against simulated devices", () => {
     expect(writes(garage)).toBe(0);
     const clean = await pulumi("preview", "--expect-no-changes");
     expect(clean.code).toBe(0);
+  });
+
+  test("a device that refuses its write fails alone; the outputs suggest no deletion", async () => {
+    await writeFile(
+      "devices/plain/porch.toml",
+      `mac = "${porch.identity.mac}"\naddress = "${porch.address}"\n\n[device]\nname = "Porch light"\n\n[[switch]]\nid = 0\nname = "Light"\n`,
+    );
+    porch.faults.set({ refuseWrites: true });
+    try {
+      const up = await pulumi("up", "--yes");
+      expect(up.code).not.toBe(0);
+      expect(up.stdout).toMatch(/porch \*\*updating failed\*\*/);
+      const outputs = up.stdout.slice(up.stdout.lastIndexOf("Outputs:"), up.stdout.lastIndexOf("Resources:"));
+      expect(outputs).toMatch(/porch\s*: \{/);
+      // Before, the failed device's live values (model, firmware) showed as `- model: ...`.
+      expect(outputs).not.toMatch(/^\s*[-~]/m);
+    } finally {
+      porch.faults.clear();
+    }
+    expect((await pulumi("up", "--yes")).code).toBe(0);
+    expect(porch.log.count({ kind: "write", rpc: "Sys.SetConfig" })).toBeGreaterThan(0);
   });
 
   test("a state from before one-input-per-component migrates without a write", async () => {
@@ -167,6 +194,7 @@ describe("plain pulumi commands against simulated devices", () => {
     ).inputs;
     expect(porchInputs).not.toHaveProperty("desired");
     expect(porchInputs["switch:0"]).toEqual({ name: "Light" });
+    expect(porchInputs.device).toEqual({ name: "Porch light" });
   });
 
   test("destroy releases the devices without writing to them", async () => {
