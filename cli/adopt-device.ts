@@ -5,9 +5,10 @@ import * as path from "node:path";
 import { parse, stringify } from "smol-toml";
 import { UsageError } from "../errors";
 import { generationOfModel } from "../fleet/models";
+import { inRange, inSubnet, isIPv4, parseSubnet } from "../providers/shared/net";
 import { normalizeMac, ShellyAuthError } from "../providers/shelly/client";
 import { adoptedConfig } from "../providers/shelly/model/adopt";
-import { flattenLive, shapeProblems } from "../providers/shelly/model/normalize";
+import { type DeviceDocuments, flattenLive, shapeProblems } from "../providers/shelly/model/normalize";
 import { openSession } from "../providers/shelly/session";
 
 export interface AdoptRequest {
@@ -108,15 +109,18 @@ export async function adoptDevice(req: AdoptRequest): Promise<string> {
   }
   const generation = Number(info.gen ?? 1);
   const model = String(info.model ?? info.type ?? "");
+  const network = adoptedNetwork(documents, where, siteNetworkOf(root, req.site));
   const body = {
     mac,
-    address: where,
+    // Reached at its reserved address, the file need not say it twice (address defaults to it).
+    ...(network.ip !== where && { address: where }),
     model,
     // The model says the generation, unless it is one the catalog cannot place.
     ...(generationOfModel(model) !== generation && { expect: { generation } }),
     ...adoptedConfig(flattenLive(documents), { authSecret: siteLoginSecret(siteDir) ?? "device-password" }),
+    ...(network.ip !== undefined && { network: { ip: network.ip } }),
   };
-  const problems = shapeProblems(documents);
+  const problems = [...shapeProblems(documents), ...(network.problem ? [network.problem] : [])];
   for (const problem of problems) process.stderr.write(`warning: ${req.address}: ${problem}\n`);
   const notes = problems.map((problem) => `# Not adopted: ${problem}\n`).join("");
   const schema = path.relative(path.dirname(file), path.join(root, "schema", "device.schema.json"));
@@ -126,17 +130,78 @@ export async function adoptDevice(req: AdoptRequest): Promise<string> {
   return `wrote ${path.relative(process.cwd(), file)}\n`;
 }
 
+/** What adopt needs to know of the site's addressing: its files' subnet and pool, and the firewall. */
+export interface SiteNetwork {
+  subnet?: string;
+  dhcpPool?: { start: string; end: string };
+  /** The site's stack names an OPNsense firewall, which then keeps a reservation per `network.ip`. */
+  managesReservations: boolean;
+}
+
+function siteNetworkOf(root: string, site: string): SiteNetwork {
+  const file = readSiteFile(path.join(root, "devices", site)) as {
+    subnet?: unknown;
+    dhcp_pool?: { start?: unknown; end?: unknown };
+  };
+  const pool = file.dhcp_pool;
+  let stack = "";
+  try {
+    stack = fs.readFileSync(path.join(root, "stacks", `Pulumi.${site}.yaml`), "utf8");
+  } catch {
+    // no stack file: nothing manages reservations from here
+  }
+  return {
+    ...(typeof file.subnet === "string" && { subnet: file.subnet }),
+    ...(typeof pool?.start === "string" &&
+      typeof pool.end === "string" && { dhcpPool: { start: pool.start, end: pool.end } }),
+    managesReservations: /^\s*shelly-fleet:opnsense\.url\s*:/m.test(stack),
+  };
+}
+
+/**
+ * `[network] ip` for an adopted device: its static address, or the address it has now when the
+ * site keeps DHCP reservations (so that the reservation holds it where it is). An address the
+ * site's files would refuse (outside the subnet, inside the dynamic pool) is left out with why.
+ */
+export function adoptedNetwork(
+  documents: DeviceDocuments,
+  reachedAt: string,
+  site: SiteNetwork,
+): { ip?: string; problem?: string } {
+  // Gen1 /settings `wifi_sta.ipv4_method`, Gen2+ `wifi.sta.ipv4mode`: "dhcp" or "static".
+  const sta = (
+    documents.generation === "gen1"
+      ? documents.settings.wifi_sta
+      : (documents.config.wifi as { sta?: unknown } | undefined)?.sta
+  ) as { ipv4_method?: unknown; ipv4mode?: unknown; ip?: unknown } | undefined;
+  const isStatic = (sta?.ipv4_method ?? sta?.ipv4mode) === "static";
+  const staticIp = isStatic && typeof sta?.ip === "string" && isIPv4(sta.ip) ? sta.ip : undefined;
+  const host = reachedAt.replace(/:\d+$/, "");
+  const ip = staticIp ?? (site.managesReservations && isIPv4(host) ? host : undefined);
+  if (ip === undefined) return {};
+  if (site.subnet && !inSubnet(ip, parseSubnet(site.subnet)))
+    return { problem: `network.ip: ${ip} is outside the site's subnet ${site.subnet}; set it by hand` };
+  if (!staticIp && site.dhcpPool && inRange(ip, site.dhcpPool.start, site.dhcpPool.end))
+    return {
+      problem: `network.ip: ${ip} is a lease from the dynamic pool ${site.dhcpPool.start}-${site.dhcpPool.end}; pick a free address outside it for the reservation`,
+    };
+  return { ip };
+}
+
+/** The site's site.toml, parsed; empty when there is none (or a broken one, which validate reports). */
+function readSiteFile(siteDir: string): Record<string, unknown> {
+  try {
+    return parse(fs.readFileSync(path.join(siteDir, "site.toml"), "utf8"));
+  } catch {
+    return {};
+  }
+}
+
 /** The secret the site logs in to its devices with (site.toml `credentials.device_password`). */
 function siteLoginSecret(siteDir: string): string | undefined {
-  try {
-    const site = parse(fs.readFileSync(path.join(siteDir, "site.toml"), "utf8")) as {
-      credentials?: { device_password?: { secret?: unknown } };
-    };
-    const secret = site.credentials?.device_password?.secret;
-    return typeof secret === "string" ? secret : undefined;
-  } catch {
-    return undefined; // no site file (or a broken one, which validate reports)
-  }
+  const site = readSiteFile(siteDir) as { credentials?: { device_password?: { secret?: unknown } } };
+  const secret = site.credentials?.device_password?.secret;
+  return typeof secret === "string" ? secret : undefined;
 }
 
 /** `http://10.0.0.5/` → `10.0.0.5`: the address as a device file writes it. */

@@ -114,3 +114,82 @@ describe("adopt where a file already names the address or the device", () => {
     expect(again.stderr).toMatch(/this device \(MAC 020000000C02\) is already managed by .*porch\.toml/);
   });
 });
+
+describe("adopt writes [network]", () => {
+  async function adoptInto(site: Record<string, string>, prepare?: (device: SimDevice) => Promise<void>) {
+    const device = await startDevice(path.join(CAPTURES_DIR, "gen2-plus1pm"));
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), "adopt-network-"));
+    try {
+      for (const [file, text] of Object.entries(site)) {
+        await fs.mkdir(path.dirname(path.join(root, file)), { recursive: true });
+        await fs.writeFile(path.join(root, file), text);
+      }
+      await prepare?.(device);
+      const result = await runCli([
+        "adopt",
+        device.address,
+        "--site",
+        "home",
+        "--name",
+        "lamp",
+        "--root",
+        root,
+      ]);
+      expect(result.code, result.stderr).toBe(0);
+      const text = await fs.readFile(path.join(root, "devices", "home", "lamp.toml"), "utf8");
+      const validate = await runCli(["validate", "--root", root, "--site", "home"]);
+      return { host: new URL(device.address).hostname, text, stderr: result.stderr, validate };
+    } finally {
+      await device.close();
+      await fs.rm(root, { recursive: true, force: true });
+    }
+  }
+
+  test("with the device's static address", async () => {
+    const { text, validate } = await adoptInto(
+      { "devices/home/site.toml": 'subnet = "10.0.20.0/24"\n' },
+      async (device) => {
+        // As set in the device's web page: a static station address.
+        const set = await fetch(`${device.address}/rpc`, {
+          method: "POST",
+          body: JSON.stringify({
+            id: 1,
+            method: "WiFi.SetConfig",
+            params: {
+              config: {
+                sta: { ipv4mode: "static", ip: "10.0.20.50", netmask: "255.255.255.0", gw: "10.0.20.1" },
+              },
+            },
+          }),
+        });
+        expect(set.status).toBe(200);
+      },
+    );
+    expect(text).toMatch(/^\[network\]\nip = "10\.0\.20\.50"$/m);
+    expect(validate.code, validate.stdout + validate.stderr).toBe(0);
+  });
+
+  test("with the address it has now when the site's firewall keeps reservations", async () => {
+    const { host, text } = await adoptInto({
+      "stacks/Pulumi.home.yaml": "config:\n  shelly-fleet:opnsense.url: https://fw.lan.example\n",
+    });
+    expect(text).toMatch(new RegExp(`^\\[network\\]\\nip = "${host.replace(/\./g, "\\.")}"$`, "m"));
+  });
+
+  test("never a lease from the dynamic pool: left out, with why", async () => {
+    const { host, text, stderr } = await adoptInto({
+      "devices/home/site.toml":
+        'subnet = "127.0.0.0/8"\ndhcp_pool = { start = "127.0.0.1", end = "127.0.0.254" }\n',
+      "stacks/Pulumi.home.yaml": "config:\n  shelly-fleet:opnsense.url: https://fw.lan.example\n",
+    });
+    expect(host).toMatch(/^127\.0\.0\.\d+$/);
+    expect(text).not.toContain("[network]");
+    expect(text).toMatch(/^# Not adopted: network\.ip: 127\.0\.0\.\d+ is a lease from the dynamic pool/m);
+    expect(stderr).toMatch(/warning: .*network\.ip: .* pick a free address outside it/);
+  });
+
+  test("nothing when the device is on DHCP and no firewall keeps reservations", async () => {
+    const { text } = await adoptInto({ "devices/home/site.toml": 'subnet = "127.0.0.0/8"\n' });
+    expect(text).not.toContain("[network]");
+  });
+});
