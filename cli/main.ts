@@ -21,6 +21,7 @@ import { schemaCommand } from "./commands/schema";
 import { simCommand } from "./commands/sim";
 import { statusCommand } from "./commands/status";
 import { validateCommand } from "./commands/validate";
+import { wakeListenerCommand } from "./commands/wake-listener";
 
 /** Every subcommand, in the order `--help` lists them. Add new ones here. */
 export const COMMANDS: readonly Command[] = [
@@ -40,6 +41,7 @@ export const COMMANDS: readonly Command[] = [
   demoCommand,
   recoverCommand,
   provisionerCommand,
+  wakeListenerCommand,
 ];
 
 function mainHelp(): string {

@@ -83,7 +83,7 @@ function summary(device: SimDevice): Record<string, unknown> {
 }
 
 /** A device that does not sleep has no wake or sleep: 409. */
-function wakeOrRefuse(device: SimDevice, action: () => unknown): void {
+function wakeOrRefuse(action: () => unknown): void {
   try {
     action();
   } catch (err) {
@@ -122,11 +122,11 @@ function route(fleet: Fleet, method: string, pathname: string, body: string): un
       const { awakeMs } = parseBody(body) as { awakeMs?: unknown };
       if (awakeMs !== undefined && (typeof awakeMs !== "number" || !(awakeMs > 0)))
         throw new ControlError(400, "awakeMs must be a positive number of milliseconds");
-      wakeOrRefuse(device, () => device.wake(awakeMs as number | undefined));
+      wakeOrRefuse(() => device.wake(awakeMs as number | undefined));
       return summary(device);
     }
     case "POST sleep":
-      wakeOrRefuse(device, () => device.sleep());
+      wakeOrRefuse(() => device.sleep());
       return summary(device);
     case "POST firmware": {
       const offer = parseBody(body) as { stable?: unknown; beta?: unknown };
