@@ -85,7 +85,12 @@ export class DeviceOutcomeCollector {
           delete outcome.reason;
           delete outcome.since;
         }
-      } else if (asleepNow && outcome.kind !== "failed") {
+      } else if (
+        asleepNow &&
+        outcome.kind !== "failed" &&
+        !(step.op === "same" && outcome.kind === "asleep")
+      ) {
+        // A "same" step repeats the state from before the refresh: the refresh said it already.
         const pending = asleepNow.pending;
         outcome.kind = "asleep";
         outcome.since = asleepNow.since;
