@@ -91,7 +91,8 @@ export class DeviceOutcomeCollector {
         !(step.op === "same" && outcome.kind === "asleep")
       ) {
         // A "same" step repeats the state from before the refresh: the refresh said it already.
-        const pending = asleepNow.pending;
+        // A "same" step carries the state from before the refresh: its pending list is stale.
+        const pending = step.op === "same" ? undefined : asleepNow.pending;
         outcome.kind = "asleep";
         outcome.since = asleepNow.since;
         if (pending)
