@@ -76,6 +76,10 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
     load: async () => [(await import("./commands/recover.js")).recoverCommand],
   },
   {
+    names: ["wake-listener"],
+    load: async () => [(await import("./commands/wake-listener.js")).wakeListenerCommand],
+  },
+  {
     names: ["provisioner"],
     load: async () => [(await import("./commands/provisioner.js")).provisionerCommand],
   },

@@ -111,6 +111,7 @@ interface DeviceFile {
   generation?: DeviceGeneration;
   network?: NetworkSettings;
   provision?: ProvisionSettings;
+  sleeping?: boolean;
   profiles: string[];
   tags: string[];
   /** The file itself is sound enough to merge (its per-file checks passed). */
@@ -215,6 +216,7 @@ class FleetLoader {
       expect?: Expectation;
       network?: NetworkSettings;
       provision?: ProvisionSettings;
+      sleeping?: boolean;
       profiles?: string[];
       tags?: string[];
     };
@@ -228,6 +230,7 @@ class FleetLoader {
       expect: data.expect,
       network: data.network,
       ...(data.provision && { provision: data.provision }),
+      ...(data.sleeping === true && { sleeping: true }),
       profiles: data.profiles ?? [],
       tags: data.tags ?? [],
       mergeable: false,
@@ -504,7 +507,7 @@ class FleetLoader {
       this.checkKnownValue(device, segments, keyPath, leaf.value, leaf.origin);
     }
     const { config, provenance } = merged.build();
-    const { name, site, source, mac, expect, model, generation, provision } = device;
+    const { name, site, source, mac, expect, model, generation, provision, sleeping } = device;
     const network = this.networkWithTagAliases(device, rules);
     return {
       name,
@@ -517,6 +520,7 @@ class FleetLoader {
       ...(generation && { generation }),
       ...(network && { network }),
       ...(provision && { provision }),
+      ...(sleeping && { sleeping }),
       profiles: order,
       tags: tagSet(device.tags, ...layers.map((profile) => profile?.tags ?? [])),
       config,

@@ -223,6 +223,11 @@ export function deviceSchema(): JsonSchema {
         minLength: 1,
         description: "IP address or host name (optionally :port) to reach the device; defaults to network.ip",
       },
+      sleeping: {
+        type: "boolean",
+        description:
+          'A battery device that sleeps: its changes wait for its next wake-up (README, "Sleeping devices")',
+      },
       profiles: {
         $ref: "#/definitions/profileList",
         description: "Profiles (profiles/<name>.toml) merged in this order before this file",

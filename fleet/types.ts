@@ -70,6 +70,8 @@ export interface DesiredDevice {
   generation?: DeviceGeneration;
   network?: NetworkSettings;
   provision?: ProvisionSettings;
+  /** A battery device that sleeps: its changes are applied when it next wakes. */
+  sleeping?: boolean;
   /** Every profile merged into the device, in merge order (site defaults, by tag, then its own). */
   profiles: string[];
   /** The file's tags and those of every profile merged into it, sorted. */

@@ -66,6 +66,7 @@ export function declareShellyDevice(device: DesiredDevice, options: ShellyDevice
         desired: device.config,
         loginSecret,
         secretDigests: digests(names),
+        ...(device.sleeping && { sleeping: true }),
       },
       { dependsOn },
     ),

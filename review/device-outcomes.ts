@@ -4,7 +4,7 @@
 import type { EngineEvent, StepEventStateMetadata } from "@pulumi/pulumi/automation";
 import { SKIPPED_MARKER, type Unreachable } from "../providers/shelly/reachability";
 
-export type DeviceOutcomeKind = "applied" | "unchanged" | "unreachable" | "failed";
+export type DeviceOutcomeKind = "applied" | "unchanged" | "unreachable" | "failed" | "asleep";
 
 export interface DeviceOutcome {
   name: string;
@@ -40,6 +40,16 @@ function nameOf(urn: string): string {
   return urn.split("::").slice(3).join("::");
 }
 
+/** A sleeping device that did not answer: its changes wait for its wake (not a failure). */
+function asleepOf(
+  state: StepEventStateMetadata | undefined,
+): { since: string; pending?: { keys: string[]; since: string } } | undefined {
+  const value = state?.outputs?.asleep as { since?: unknown } | undefined;
+  if (!value || typeof value.since !== "string") return undefined;
+  const pending = state?.outputs?.pending as { keys: string[]; since: string } | undefined;
+  return { since: value.since, ...(Array.isArray(pending?.keys) && { pending }) };
+}
+
 function unreachableOf(state: StepEventStateMetadata | undefined): Unreachable | undefined {
   const value = state?.outputs?.unreachable as Unreachable | undefined;
   return value && typeof value.reason === "string" ? value : undefined;
@@ -67,6 +77,7 @@ export class DeviceOutcomeCollector {
       if (typeof address === "string") outcome.address = address;
       const unreachable =
         unreachableOf(step.new) ?? (step.op === "refresh" ? undefined : unreachableOf(step.old));
+      const asleepNow = asleepOf(step.new) ?? (step.op === "refresh" ? undefined : asleepOf(step.old));
       if (REPLACEMENT_OPS.has(step.op)) {
         // A replaced device (a new MAC in its file): the old one not answering is the point.
         if (outcome.kind === "unreachable") {
@@ -74,13 +85,28 @@ export class DeviceOutcomeCollector {
           delete outcome.reason;
           delete outcome.since;
         }
+      } else if (
+        asleepNow &&
+        outcome.kind !== "failed" &&
+        !(step.op === "same" && outcome.kind === "asleep")
+      ) {
+        // A "same" step repeats the state from before the refresh: the refresh said it already.
+        // A "same" step carries the state from before the refresh: its pending list is stale.
+        const pending = step.op === "same" ? undefined : asleepNow.pending;
+        outcome.kind = "asleep";
+        outcome.since = asleepNow.since;
+        if (pending)
+          outcome.reason = `waits for wake-up: ${pending.keys.join(", ")} (recorded ${pending.since})`;
+        else if (step.op === "update" || step.op === "create")
+          outcome.reason = "waits for wake-up: up records the changes above, its next wake applies them";
+        else outcome.reason ??= "nothing waiting (state as its last wake left it)";
       } else if (unreachable && outcome.kind !== "failed") {
         Object.assign(outcome, { kind: "unreachable", reason: unreachable.reason, since: unreachable.since });
       } else if (step.op === "refresh" && outcome.kind === "unreachable" && !unreachable) {
         outcome.kind = "unchanged";
       }
       if (event.resOutputsEvent && ["create", "update", "replace", "create-replacement"].includes(step.op)) {
-        outcome.kind = "applied";
+        if (outcome.kind !== "asleep") outcome.kind = "applied";
       }
     }
     const failed = event.resOpFailedEvent?.metadata;
@@ -109,7 +135,13 @@ export class DeviceOutcomeCollector {
 }
 
 export function countOutcomes(outcomes: DeviceOutcome[]): Record<DeviceOutcomeKind, number> {
-  const counts: Record<DeviceOutcomeKind, number> = { applied: 0, unchanged: 0, unreachable: 0, failed: 0 };
+  const counts: Record<DeviceOutcomeKind, number> = {
+    applied: 0,
+    unchanged: 0,
+    unreachable: 0,
+    failed: 0,
+    asleep: 0,
+  };
   for (const outcome of outcomes) counts[outcome.kind]++;
   return counts;
 }
@@ -127,10 +159,17 @@ export function renderOutcomes(outcomes: DeviceOutcome[], run: "preview" | "up")
       lines.push(`  ! ${o.name}${where}: ${what}: ${o.reason ?? "see the engine's output above"}${since}`);
     }
   }
+  const asleep = outcomes.filter((o) => o.kind === "asleep");
+  if (asleep.length > 0) lines.push("Sleeping devices (changes wait for their wake-up):");
+  for (const o of asleep) {
+    const where = o.address ? ` (${o.address})` : "";
+    lines.push(`  ~ ${o.name}${where}: ${o.reason ?? "waits for wake-up"}; asleep since ${o.since ?? "?"}`);
+  }
   const counts = countOutcomes(outcomes);
   if (run === "up") {
+    const sleeping = counts.asleep > 0 ? `, ${counts.asleep} waiting for wake-up` : "";
     lines.push(
-      `Devices: ${counts.applied} applied, ${counts.unchanged} unchanged, ${counts.unreachable} unreachable, ${counts.failed} failed`,
+      `Devices: ${counts.applied} applied, ${counts.unchanged} unchanged, ${counts.unreachable} unreachable, ${counts.failed} failed${sleeping}`,
     );
   }
   return lines.length > 0 ? `${lines.join("\n")}\n` : "";

@@ -76,14 +76,24 @@ function summary(device: SimDevice): Record<string, unknown> {
     ...device.describe(),
     down: device.isDown,
     apMode: device.inApMode,
+    asleep: device.isAsleep,
     faults: device.faults.current,
     stats: device.stats,
   };
 }
 
+/** A device that does not sleep has no wake or sleep: 409. */
+function wakeOrRefuse(action: () => unknown): void {
+  try {
+    action();
+  } catch (err) {
+    throw new ControlError(409, (err as Error).message);
+  }
+}
+
 function route(fleet: Fleet, method: string, pathname: string, body: string): unknown {
   if (pathname === "/devices" && method === "GET") return fleet.devices.map(summary);
-  const match = /^\/devices\/([^/]+)(?:\/(log|faults|drift|reboot|firmware))?$/.exec(pathname);
+  const match = /^\/devices\/([^/]+)(?:\/(log|faults|drift|reboot|firmware|wake|sleep))?$/.exec(pathname);
   if (!match) throw new ControlError(404, `no such endpoint: ${method} ${pathname}`);
   const id = decodeURIComponent(match[1] as string);
   const device = fleet.byId(id);
@@ -108,6 +118,16 @@ function route(fleet: Fleet, method: string, pathname: string, body: string): un
     case "POST reboot":
       device.reboot(0);
       return null;
+    case "POST wake": {
+      const { awakeMs } = parseBody(body) as { awakeMs?: unknown };
+      if (awakeMs !== undefined && (typeof awakeMs !== "number" || !(awakeMs > 0)))
+        throw new ControlError(400, "awakeMs must be a positive number of milliseconds");
+      wakeOrRefuse(() => device.wake(awakeMs as number | undefined));
+      return summary(device);
+    }
+    case "POST sleep":
+      wakeOrRefuse(() => device.sleep());
+      return summary(device);
     case "POST firmware": {
       const offer = parseBody(body) as { stable?: unknown; beta?: unknown };
       for (const stage of ["stable", "beta"] as const) {

@@ -17,6 +17,7 @@ export const DEVICE_INPUT_KEYS = [
   "loginSecret",
   "secretDigests",
   "providerVersion",
+  "sleeping",
 ] as const;
 
 // Every lifecycle input but `desired` must be listed above, or it would be taken for a component.

@@ -35,6 +35,8 @@ import {
   type SessionOptions,
   type ShellySession,
 } from "./session";
+import { type LastWake, type PendingChanges, readAsleep, waitForWake } from "./sleep/asleep";
+import { type Asleep, clearPending } from "./sleep/records";
 
 export interface ShellyDeviceInputs {
   /** The device file's name: `devices/<site>/<name>.toml`. */
@@ -50,6 +52,8 @@ export interface ShellyDeviceInputs {
   /** Secret name → sha256 of its value: a changed value changes the inputs (never the value itself). */
   secretDigests: Record<string, string>;
   providerVersion: number;
+  /** A battery device that sleeps: its changes wait for its wake-up (sleep/pending.ts). */
+  sleeping?: boolean;
 }
 
 export interface ShellyDeviceOutputs extends ShellyDeviceInputs {
@@ -70,6 +74,12 @@ export interface ShellyDeviceOutputs extends ShellyDeviceInputs {
    * so the next run compares against it and applies once the device answers again.
    */
   unreachable?: Unreachable;
+  /** A sleeping device that did not answer (instead of `unreachable`): not a failure. */
+  asleep?: Asleep;
+  /** A sleeping device's changes that wait for its next wake (README, "Sleeping devices"). */
+  pending?: PendingChanges;
+  /** What the last wake applied, once a read took it in. */
+  lastWake?: LastWake;
 }
 
 /** Resolves secret names to values at run time (stack config, then the environment). */
@@ -210,10 +220,13 @@ export function observe(
  * changed since: one small request gives the MAC and the revision, and the full read is skipped.
  */
 export async function read(_id: string, props: ShellyDeviceOutputs): Promise<ShellyDeviceOutputs> {
-  const { unreachable: previously, ...known } = withoutPlainHashes(props);
+  const { unreachable: previously, asleep, pending, ...known } = withoutPlainHashes(props);
   try {
     return await readReachable(known);
   } catch (err) {
+    // A sleeping device is read from what its wakes recorded (sleep/asleep.ts).
+    if (isDeviceFault(err) && props.sleeping)
+      return readAsleep(journalDir, { ...known, asleep, pending }, err);
     // A device that is down, asleep or replaced keeps its last known state; the run goes on.
     if (isDeviceFault(err)) return { ...known, unreachable: unreachableSince(err, previously) };
     throw err;
@@ -276,19 +289,27 @@ export async function observeBeforeCreate(
 /** One device's apply; a device that cannot be reached fails alone, as skipped. */
 function apply(
   inputs: ShellyDeviceInputs,
-  previous: Pick<ShellyDeviceOutputs, "secretHashes" | "namedIds"> | undefined,
+  previous: ShellyDeviceOutputs | undefined,
 ): Promise<ShellyDeviceOutputs> {
   return trackApply(async () => {
     const secrets = secretValues(inputs.desired);
-    const session = await openSession(inputs.address, {
-      ...sessionOptions,
-      expectedMac: inputs.mac,
-      password: loginPassword(inputs),
-      passwordAfterAuthChange: authPassword(inputs.desired, secrets),
-    }).catch((err: unknown) => {
-      throw isDeviceFault(err) ? skippedError(inputs.name, err) : err;
-    });
-    return applyWith(session, inputs, previous, secrets);
+    let session: ShellySession;
+    try {
+      session = await openSession(inputs.address, {
+        ...sessionOptions,
+        expectedMac: inputs.mac,
+        password: loginPassword(inputs),
+        passwordAfterAuthChange: authPassword(inputs.desired, secrets),
+      });
+    } catch (err) {
+      if (!isDeviceFault(err)) throw err;
+      // A sleeping device gets its changes at its next wake (the wake listener applies them).
+      if (inputs.sleeping) return waitForWake(journalDir, inputs, previous, err);
+      throw skippedError(inputs.name, err);
+    }
+    const outputs = await applyWith(session, inputs, previous, secrets);
+    if (inputs.sleeping) clearPending(journalDir, inputs.site, inputs.mac);
+    return outputs;
   });
 }
 

@@ -28,6 +28,7 @@ export const shellyDeviceAdapter = dynamicProvider<ShellyDeviceInputs, ShellyDev
     loginSecret: true,
     secretDigests: true,
     providerVersion: true,
+    sleeping: true,
   },
   id: (outs) => outs.mac,
   // The managed keys as the device shows them: the next preview shows each drifted field.
@@ -52,6 +53,8 @@ export interface ShellyDeviceArgs {
   loginSecret?: pulumi.Input<string>;
   /** Secret name → sha256 of its value; pass it as a secret Output. */
   secretDigests: pulumi.Input<Record<string, string>>;
+  /** A battery device that sleeps: its changes wait for its wake-up. */
+  sleeping?: boolean;
 }
 
 export class ShellyDevice extends pulumi.dynamic.Resource {

@@ -133,7 +133,7 @@ export async function readDeviceStatus(
   return { mac: normalizeMac(String(sys.mac ?? "")) ?? String(sys.mac), revision: revisionOf(sys) };
 }
 
-function revisionOf(sys: Gen2SysStatus): ConfigRevision | undefined {
+export function revisionOf(sys: Gen2SysStatus): ConfigRevision | undefined {
   if (typeof sys.cfg_rev !== "number") return undefined;
   const revision: ConfigRevision = { cfg_rev: sys.cfg_rev };
   if (typeof sys.schedule_rev === "number") revision.schedule_rev = sys.schedule_rev;

@@ -8,6 +8,7 @@ import { Gen1Protocol } from "./gen1";
 import { Gen2Protocol } from "./gen2/protocol";
 import { RpcSockets } from "./gen2/websocket";
 import { RequestLog, type RequestLogEntry } from "./request-log";
+import { SleepCycle } from "./sleep";
 import type { DeviceHost, DeviceIdentity, DeviceOptions, Protocol, SimAnswer, SimRequest } from "./types";
 
 function isLoopback(host: string): boolean {
@@ -39,6 +40,8 @@ export class SimDevice extends EventEmitter {
   private readonly clock: () => number;
   /** Gen2+: JSON-RPC over WebSocket on /rpc. */
   private readonly sockets: RpcSockets | undefined;
+  /** A battery device's sleep and wake (options.sleeping, Gen2+). */
+  private readonly sleepCycle: SleepCycle | undefined;
 
   constructor(
     capture: Capture,
@@ -63,7 +66,46 @@ export class SimDevice extends EventEmitter {
     this.sockets = notifications
       ? new RpcSockets({ id: this.id, notifications, serveFrame: (frame) => this.serveFrame(frame) })
       : undefined;
+    this.sleepCycle = this.makeSleepCycle();
     this.server = this.createServer();
+  }
+
+  private makeSleepCycle(): SleepCycle | undefined {
+    const protocol = this.protocol;
+    if (!this.options.sleeping || !(protocol instanceof Gen2Protocol)) return undefined;
+    return new SleepCycle(
+      {
+        id: this.id,
+        notifications: protocol.notifications,
+        fullStatus: () => protocol.wakeView().status,
+        outboundConfig: () => protocol.wakeView().ws,
+        serveFrame: (frame) => this.serveFrame(frame),
+        rewrite: (text) => {
+          const swapped = this.faults.current.mac;
+          return swapped ? rewriteMac(text, this.protocol.identity.mac, swapped) : text;
+        },
+        now: () => this.clock(),
+      },
+      this.options.sleeping.awakeMs ?? 10_000,
+    );
+  }
+
+  /** A sleeping device: wakes now (for `awakeMs`), connecting to its outbound WebSocket server. */
+  wake(awakeMs?: number): SleepCycle {
+    if (!this.sleepCycle) throw new Error(`${this.id}: not a sleeping device (start it with sleeping)`);
+    this.sleepCycle.wake(awakeMs);
+    return this.sleepCycle;
+  }
+
+  /** A sleeping device: back to sleep now. */
+  sleep(): void {
+    if (!this.sleepCycle) throw new Error(`${this.id}: not a sleeping device (start it with sleeping)`);
+    this.sleepCycle.sleep();
+  }
+
+  /** True while a sleeping device sleeps: nothing answers. */
+  get isAsleep(): boolean {
+    return this.sleepCycle?.isAsleep ?? false;
   }
 
   get identity(): DeviceIdentity {
@@ -155,6 +197,7 @@ export class SimDevice extends EventEmitter {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     this.sockets?.closeAll();
+    this.sleepCycle?.close();
     await closeServer(this.server);
   }
 
@@ -168,9 +211,9 @@ export class SimDevice extends EventEmitter {
 
   private createServer(): http.Server {
     const server = http.createServer((req, res) => void this.serve(req, res));
-    // A rebooting device accepts nothing: connections are reset at once.
+    // A rebooting or sleeping device accepts nothing: connections are reset at once.
     server.on("connection", (socket) => {
-      if (this.down) socket.destroy();
+      if (this.down || this.isAsleep) socket.destroy();
     });
     this.sockets?.attach(server);
     return server;

@@ -109,6 +109,12 @@ export interface DeviceOptions {
    * address for its MAC moves it there, on the same port; undefined keeps the address it has.
    */
   lease?: (mac: string) => string | undefined;
+  /**
+   * A battery device that sleeps (Gen2+ only, sim/README.md "Sleeping devices"): HTTP does not
+   * answer while asleep; a wake connects to the configured outbound WebSocket server and stays
+   * awake `awakeMs` (default 10 000).
+   */
+  sleeping?: { awakeMs?: number };
 }
 
 /** A password for captures that have auth on when the caller gives none (sim/README.md). */

@@ -1,7 +1,7 @@
 // Gen2+ JSON-RPC over HTTP (API.md sections 3 and 4): the device model that puts its parts together.
 // Components come from the capture's config and status keys.
 import type { Gen2Capture } from "../capture";
-import type { Json } from "../json";
+import { isObject, type Json, type JsonObject } from "../json";
 import type { RequestKind } from "../request-log";
 import type { DeviceHost, DeviceOptions, Protocol, SimAnswer, SimRequest } from "../types";
 import { ApMode } from "./ap-mode";
@@ -45,6 +45,13 @@ export class Gen2Protocol implements Protocol {
 
   get identity() {
     return this.parts.components.identity;
+  }
+
+  /** What a sleeping device sends and dials when it wakes (sim/shelly/sleep.ts). */
+  wakeView(): { status: JsonObject; ws: JsonObject | undefined } {
+    const { components } = this.parts;
+    const ws = components.config.ws;
+    return { status: components.statusDocument(), ws: isObject(ws) ? structuredClone(ws) : undefined };
   }
 
   classify(req: SimRequest): { kind: RequestKind; rpc?: string } {

@@ -69,7 +69,7 @@ export class RpcSockets {
   }
 }
 
-function parseFrame(text: string): JsonObject | undefined {
+export function parseFrame(text: string): JsonObject | undefined {
   try {
     const frame = JSON.parse(text) as Json;
     return isObject(frame) ? frame : undefined;
@@ -79,7 +79,11 @@ function parseFrame(text: string): JsonObject | undefined {
 }
 
 /** The HTTP answer as a WebSocket frame: frames as they are, refusals as error frames. */
-function frameFor(answer: SimAnswer, request: JsonObject | undefined, deviceId: string): string | undefined {
+export function frameFor(
+  answer: SimAnswer,
+  request: JsonObject | undefined,
+  deviceId: string,
+): string | undefined {
   if (answer.status === 200) return answer.body;
   const frame: JsonObject = { id: request?.id ?? null, src: deviceId };
   if (typeof request?.src === "string") frame.dst = request.src;
