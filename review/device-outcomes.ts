@@ -90,8 +90,8 @@ export class DeviceOutcomeCollector {
         outcome.kind !== "failed" &&
         !(step.op === "same" && outcome.kind === "asleep")
       ) {
-        // A "same" step repeats the state from before the refresh: the refresh said it already.
-        // A "same" step carries the state from before the refresh: its pending list is stale.
+        // A "same" step repeats the state from before the refresh (the refresh said it already):
+        // its pending list is stale.
         const pending = step.op === "same" ? undefined : asleepNow.pending;
         outcome.kind = "asleep";
         outcome.since = asleepNow.since;
@@ -99,7 +99,7 @@ export class DeviceOutcomeCollector {
           outcome.reason = `waits for wake-up: ${pending.keys.join(", ")} (recorded ${pending.since})`;
         else if (step.op === "update" || step.op === "create")
           outcome.reason = "waits for wake-up: up records the changes above, its next wake applies them";
-        else outcome.reason ??= "nothing waiting (state as its last wake left it)";
+        else outcome.reason = "nothing waiting (state as its last wake left it)";
       } else if (unreachable && outcome.kind !== "failed") {
         Object.assign(outcome, { kind: "unreachable", reason: unreachable.reason, since: unreachable.since });
       } else if (step.op === "refresh" && outcome.kind === "unreachable" && !unreachable) {

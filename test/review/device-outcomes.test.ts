@@ -35,6 +35,30 @@ function collect(events: EngineEvent[]) {
 }
 
 describe("DeviceOutcomeCollector", () => {
+  test("a sleeping device whose wake applied its changes waits for nothing any more", () => {
+    const ASLEEP = { reason: "no answer", since: "2026-12-01T10:00:00.000Z" };
+    const PENDING = { keys: ["device.name"], since: "2026-12-01T10:05:00.000Z" };
+    const outcomes = collect([
+      // The refresh's pre-event carries the state from before the read: the pending list of the
+      // last up; the read's outputs say what the wake left (nothing pending).
+      step("resourcePreEvent", "hall", "refresh", {
+        old: { asleep: ASLEEP, pending: PENDING },
+        new: { asleep: ASLEEP, pending: PENDING },
+      }),
+      step("resOutputsEvent", "hall", "refresh", { new: { asleep: ASLEEP } }),
+      step("resourcePreEvent", "hall", "same", { old: { asleep: ASLEEP, pending: PENDING }, new: {} }),
+    ]);
+    expect(outcomes).toEqual([
+      {
+        name: "hall",
+        address: "127.0.0.1:4",
+        kind: "asleep",
+        since: ASLEEP.since,
+        reason: "nothing waiting (state as its last wake left it)",
+      },
+    ]);
+  });
+
   test("a device read as unreachable on refresh stays unreachable, with why and since", () => {
     const outcomes = collect([
       step("resOutputsEvent", "dead", "refresh", { new: { unreachable: UNREACHABLE } }),
