@@ -33,24 +33,41 @@ function authPassword(job: ProvisionJob): string | undefined {
 
 /** Answers with this MAC at `address` within one short probe; undefined when nothing answers. */
 async function macAt(address: string): Promise<string | undefined> {
+  return (await answerAt(address)).mac;
+}
+
+/** What answered at `address`: a device's MAC, or why nothing did (the evidence errors quote). */
+async function answerAt(address: string): Promise<{ mac?: string; error?: string }> {
   try {
-    return (await probe(hostOf(address), { timeoutMs: 2_000, readRetries: 0 })).mac;
+    return { mac: (await probe(hostOf(address), { timeoutMs: 2_000, readRetries: 0 })).mac };
   } catch (err) {
-    if (err instanceof ShellyError) return undefined;
+    if (err instanceof ShellyError) return { error: err.message };
     throw err;
   }
 }
 
-/** Polls `address` until the device with `mac` answers there; the last other MAC seen, if any. */
-async function waitForMac(address: string, mac: string, signal: AbortSignal): Promise<string | undefined> {
-  let other: string | undefined;
+/** What the station address showed while provisioning waited for the device there. */
+interface StationEvidence {
+  /** The last other device that answered there. */
+  otherMac?: string;
+  /** Why the last try got no answer. */
+  lastError?: string;
+}
+
+/** Polls `address` until the device with `mac` answers there, noting what answered instead. */
+async function waitForMac(
+  address: string,
+  mac: string,
+  signal: AbortSignal,
+  evidence: StationEvidence = {},
+): Promise<void> {
   while (!signal.aborted) {
-    const seen = await macAt(address);
-    if (seen === mac) return undefined;
-    if (seen !== undefined) other = seen;
+    const seen = await answerAt(address);
+    if (seen.mac === mac) return;
+    if (seen.mac !== undefined) evidence.otherMac = seen.mac;
+    if (seen.error !== undefined) evidence.lastError = seen.error;
     await sleep(300, signal);
   }
-  return other;
 }
 
 export interface RunOptions {
@@ -204,14 +221,16 @@ export async function runProvisioning(
     );
   });
 
+  const evidence: StationEvidence = {};
   try {
-    await step("verify", async (signal) => {
-      const other = await waitForMac(job.stationAddress, job.mac, signal);
-      if (other !== undefined) throw new Error(`${job.stationAddress} answers with MAC ${other}`);
-    });
+    await step("verify", (signal) => waitForMac(job.stationAddress, job.mac, signal, evidence));
   } catch (err) {
-    const other = err instanceof StepTimeout ? "" : ` (${message(err)})`;
-    await recover(other);
+    const seen = evidence.otherMac
+      ? ` (a device with MAC ${evidence.otherMac} answered there)`
+      : evidence.lastError
+        ? ` (the last try: ${evidence.lastError})`
+        : "";
+    await recover(err instanceof StepTimeout ? seen : ` (${message(err)})`);
   }
 
   const station = await openSession(job.stationAddress, {
@@ -241,9 +260,13 @@ export async function runProvisioning(
     }
   }
 
-  /** The device did not appear: get it back into AP mode with its station off, then fail. */
-  async function recover(detail: string): Promise<never> {
-    const cause = `it did not appear on "${job.wifi.ssid}" at ${job.stationAddress} within ${limit("verify") / 1000} s${detail}: the WiFi password (secret "${job.wifi.passwordSecret}") or the SSID is probably wrong, or the network is out of its range`;
+  /**
+   * The device did not appear: get it back into AP mode with its station off, then fail. Whether
+   * it came back to its access point tells the cause: a device the network refuses does; one that
+   * joined (at another address than the file's) does not.
+   */
+  async function recover(seen: string): Promise<never> {
+    const missing = `it did not appear at ${job.stationAddress} within ${limit("verify") / 1000} s${seen}`;
     try {
       await step("recover", async (signal) => {
         await link.joinAccessPoint(apSsid, signal);
@@ -269,14 +292,14 @@ export async function runProvisioning(
       throw fail(
         "verify",
         "unknown",
-        `${cause}. It did not come back to its access point within ${limit("recover") / 1000} s either: power-cycle it; if it does not open its access point again, factory-reset it (hold its button 10 s). Then fix the WiFi settings and run up again`,
+        `${missing}, and not back at its access point within ${limit("recover") / 1000} s either. A device that "${job.wifi.ssid}" refuses comes back to its access point, so it probably joined at another address: look for MAC ${job.mac} in the DHCP server's leases and correct the file's address (or its reservation), then run up again. If it is on no network, power-cycle it; if its access point does not open again, factory-reset it (hold its button 10 s)`,
       );
     }
     await leaveQuietly();
     throw fail(
       "verify",
       "in AP mode",
-      `${cause}. Rolled back: the device is back in AP mode with its station WiFi off. Fix the WiFi settings (wifi_ssid, or the secret's value) and run up again`,
+      `${missing}, and came back to its access point: "${job.wifi.ssid}" refused it. The WiFi password (secret "${job.wifi.passwordSecret}") or the SSID is wrong, or the network is out of its range. Rolled back: the device is back in AP mode with its station WiFi off. Fix the WiFi settings (wifi_ssid, or the secret's value) and run up again`,
     );
   }
 

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import { DirectLink } from "../../providers/provision/direct";
 import { ProvisionError } from "../../providers/provision/job";
 import { runProvisioning } from "../../providers/provision/machine";
-import { gen1Settings, gen2Config, jobFor, type NewDevice, startNewDevice } from "./support";
+import { freePort, gen1Settings, gen2Config, jobFor, type NewDevice, startNewDevice } from "./support";
 
 const started: NewDevice[] = [];
 async function fresh(...args: Parameters<typeof startNewDevice>): Promise<NewDevice> {
@@ -93,12 +93,41 @@ describe("provisioning with the direct link", () => {
     expect(error).toBeInstanceOf(ProvisionError);
     expect(error).toMatchObject({ step: "verify", deviceLeft: "in AP mode" });
     expect((error as Error).message).toMatch(
-      /did not appear on "iot-net" .* the WiFi password \(secret "iot-wifi"\) .* Rolled back: the device is back in AP mode with its station WiFi off/,
+      /did not appear at 127\.0\.0\.1:\d+ within 3 s \(the last try: .*\), and came back to its access point: "iot-net" refused it\. The WiFi password \(secret "iot-wifi"\) .* Rolled back: the device is back in AP mode with its station WiFi off/,
     );
     expect(d.device.inApMode).toBe(true);
     expect(d.device.address).toBe(d.apAddress);
     const settings = await gen1Settings(d.apAddress, "porch-admin-pw");
     expect([settings.wifi_ap.enabled, settings.wifi_sta.enabled]).toEqual([true, false]);
+  });
+
+  test("a wrong station address: the device joined, so the error blames the address, not the password", async () => {
+    const d = await fresh("gen2-plus1pm");
+    const nowhere = `127.0.0.1:${await freePort()}`;
+    const job = jobFor(d, {
+      stationAddress: nowhere,
+      timeoutsMs: { verify: 2_000, recover: 2_000, findAp: 3_000 },
+    });
+    const steps: string[] = [];
+    const error = await runProvisioning(job, new DirectLink(), {
+      onProgress: (event) => steps.push(`${event.phase} ${event.step}`),
+    }).catch((err: unknown) => err);
+    expect(error).toMatchObject({ step: "verify", deviceLeft: "unknown" });
+    const text = (error as Error).message;
+    // The address tried, what answered there, and the conclusion the device's behaviour supports.
+    expect(text).toContain(`did not appear at ${nowhere} within 2 s (the last try: `);
+    expect(text).toMatch(
+      /not back at its access point within 2 s either\. A device that "iot-net" refuses comes back/,
+    );
+    expect(text).toContain(
+      `look for MAC ${d.device.identity.mac} in the DHCP server's leases and correct the file's address`,
+    );
+    expect(text).not.toMatch(/password/i);
+    expect(steps).toContain("start verify");
+    expect(steps).toContain("start recover");
+    // It did join: it answers at its real station address.
+    expect(d.device.inApMode).toBe(false);
+    expect(d.device.address).toBe(`http://${d.stationAddress}`);
   });
 
   test("the right password after a failed run provisions the device that was put back", async () => {
