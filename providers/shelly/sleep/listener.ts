@@ -113,8 +113,14 @@ function channel(ws: WebSocket, timeoutMs: number) {
         reject(new Error(`${method}: no answer within ${timeoutMs / 1000} s`));
       }, timeoutMs);
       waiting.set(id, {
-        resolve: (value) => (clearTimeout(timer), resolve(value)),
-        reject: (err) => (clearTimeout(timer), reject(err)),
+        resolve: (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        reject: (err) => {
+          clearTimeout(timer);
+          reject(err);
+        },
       });
       ws.send(JSON.stringify({ id, src: SOURCE, method, params }));
     });
