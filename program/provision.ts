@@ -1,6 +1,6 @@
 // The provisioning part of the Pulumi program: one ProvisionedDevice per device file with a
 // `[provision]` table; the device's ShellyDevice then depends on it.
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import type { DesiredDevice } from "../fleet";
 import { ProvisionedDevice } from "../providers/provision/provider";
 import type { DeviceConfig } from "../providers/shelly/model/catalog";
@@ -41,6 +41,8 @@ export function declareProvisioning(
         ...(loginSecret !== undefined && { loginSecret }),
         keepAp: device.config.wifi?.ap?.enabled === true,
         keepBleRpc: device.provision.ble_gateway === true || device.config.ble?.rpc === true,
+        // Its own URN, so that its steps show under it in the engine's output.
+        progressUrn: pulumi.createUrn(device.name, "pulumi-nodejs:dynamic/shelly:ProvisionedDevice"),
       },
       { dependsOn },
     ),

@@ -15,6 +15,19 @@ export const STEPS = [
 ] as const;
 export type StepName = (typeof STEPS)[number] | "recover";
 
+/** What each step does, as progress lines say it. */
+export const STEP_TITLES: Record<StepName, string> = {
+  findAp: "looking for its access point",
+  joinAp: "joining its access point",
+  identify: "checking its MAC at the access point",
+  configure: "writing its settings in AP mode",
+  setStation: "giving it the station WiFi",
+  leaveAp: "leaving its access point",
+  verify: "waiting for it on the station network",
+  harden: "switching off its access point and BLE RPC",
+  recover: "putting it back in AP mode",
+};
+
 /** Each step's time limit. verify and recover wait for a radio to rejoin: minutes, not seconds. */
 export const DEFAULT_TIMEOUTS_MS: Record<StepName, number> = {
   findAp: 120_000,
@@ -87,4 +100,10 @@ export class ProvisionError extends Error {
 }
 
 /** Called as each step starts and ends, for progress lines and agent task status. */
-export type ProgressListener = (event: { step: StepName; phase: "start" | "done"; note?: string }) => void;
+export type ProgressListener = (event: {
+  step: StepName;
+  phase: "start" | "done";
+  note?: string;
+  /** The step's time when it was measured elsewhere (an agent); else the listener's own clock. */
+  ms?: number;
+}) => void;

@@ -1,6 +1,7 @@
 // What the ProvisionedDevice resource does at each step of its Pulumi lifecycle, as plain
 // functions: no Pulumi import here. providers/provision/provider.ts is the thin adapter.
 
+import type { ResourceLog } from "../shared/engine-log";
 import { startRunGuard } from "../shared/run-guard";
 import { isSecretRef, secretConfigKey, secretEnvName } from "../shared/secrets";
 import { UNKNOWN } from "../shared/unknown";
@@ -10,7 +11,15 @@ import { flattenDesired } from "../shelly/model/normalize";
 import { hostOf } from "../shelly/session";
 import { type AgentConnection, provisionThroughAgent } from "./agent/client";
 import { DirectLink } from "./direct";
-import { DEFAULT_AP_ADDRESS, type ProvisionJob, type StepName, type StepTiming } from "./job";
+import {
+  DEFAULT_AP_ADDRESS,
+  type ProgressListener,
+  ProvisionError,
+  type ProvisionJob,
+  STEP_TITLES,
+  type StepName,
+  type StepTiming,
+} from "./job";
 import type { WifiLink } from "./link";
 import { runProvisioning } from "./machine";
 import { NmcliLink } from "./nmcli";
@@ -29,6 +38,8 @@ export interface ProvisionedDeviceInputs {
   keepAp: boolean;
   keepBleRpc: boolean;
   providerVersion: number;
+  /** This resource's URN, for its progress lines in the engine's log (engine-log.ts). */
+  progressUrn?: string;
 }
 
 export interface ProvisionedDeviceOutputs extends ProvisionedDeviceInputs {
@@ -134,6 +145,32 @@ function oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
   return next;
 }
 
+/** Where progress lines go: the provider adapter connects the engine's log (shared/engine-log.ts). */
+let progressLog: (urn: string | undefined) => ResourceLog = () => ({
+  info: async () => undefined,
+  status: async () => undefined,
+});
+
+export function useProgressLog(log: (urn: string | undefined) => ResourceLog): void {
+  progressLog = log;
+}
+
+/** Each step's start (as the resource's status) and end (a line under it), with elapsed time. */
+export function progressLines(log: ResourceLog, now: () => number = Date.now): ProgressListener {
+  const started = new Map<StepName, number>();
+  return ({ step, phase, note, ms }) => {
+    const title = `${step} (${STEP_TITLES[step]})`;
+    if (phase === "start") {
+      started.set(step, now());
+      void log.status(`${title}…`);
+      void log.info(`${title} started`);
+    } else {
+      const seconds = ((ms ?? now() - (started.get(step) ?? now())) / 1000).toFixed(1);
+      void log.info(`${title} done in ${seconds} s${note ? `: ${note}` : ""}`);
+    }
+  };
+}
+
 function localLink(settings: ProvisionSettings): WifiLink {
   return settings.driver === "nmcli" ? new NmcliLink(settings.interface) : new DirectLink();
 }
@@ -141,6 +178,7 @@ function localLink(settings: ProvisionSettings): WifiLink {
 export async function create(inputs: ProvisionedDeviceInputs): Promise<ProvisionedDeviceOutputs> {
   const job = jobFor(inputs);
   const settings = inputs.provision;
+  const onProgress = progressLines(progressLog(inputs.progressUrn));
   let outcome: Awaited<ReturnType<typeof runProvisioning>>;
   try {
     if (settings.driver === "agent") {
@@ -149,14 +187,21 @@ export async function create(inputs: ProvisionedDeviceInputs): Promise<Provision
         token: secret(inputs.name, AGENT_TOKEN_SECRET, "the provisioner agents' token"),
         ...(agentLostAfterMs !== undefined && { lostAfterMs: agentLostAfterMs }),
       };
-      outcome = await provisionThroughAgent(connection, settings.agent as string, settings.interface, job);
+      outcome = await provisionThroughAgent(
+        connection,
+        settings.agent as string,
+        settings.interface,
+        job,
+        onProgress,
+      );
     } else {
       const key = `${settings.driver}:${settings.interface ?? ""}`;
-      outcome = await oneAtATime(key, () => runProvisioning(job, localLink(settings)));
+      outcome = await oneAtATime(key, () => runProvisioning(job, localLink(settings), { onProgress }));
     }
   } catch (err) {
-    // One line for the engine to show: the message names the device and what to do.
-    throw new Error(err instanceof Error ? err.message : String(err));
+    // One line for the engine to show: the step, then the device, the evidence and what to do.
+    const text = err instanceof Error ? err.message : String(err);
+    throw new Error(err instanceof ProvisionError ? `step ${err.step} failed: ${text}` : text);
   }
   return {
     ...inputs,

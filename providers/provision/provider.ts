@@ -3,6 +3,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { dynamicProvider, type ResourceLifecycle, storedProvider } from "../shared/dynamic-provider";
+import { resourceLog } from "../shared/engine-log";
 import { loadFromPackage } from "../shared/load-from-package";
 import type { DeviceConfig } from "../shelly/model/catalog";
 import type { ProvisionedDeviceInputs, ProvisionedDeviceOutputs } from "./lifecycle";
@@ -17,6 +18,7 @@ export const PROVISION_PROVIDER_VERSION = 1;
  */
 function lifecycle(): ResourceLifecycle<ProvisionedDeviceInputs, ProvisionedDeviceOutputs> {
   const module = loadFromPackage<typeof import("./lifecycle")>("dist/providers/provision/lifecycle.js");
+  module.useProgressLog(resourceLog);
   return { ...module, read: (_id, props) => module.read(props) };
 }
 
@@ -37,6 +39,7 @@ export const provisionedDeviceAdapter = dynamicProvider<ProvisionedDeviceInputs,
     keepAp: true,
     keepBleRpc: true,
     providerVersion: true,
+    progressUrn: true,
   },
   id: (outs) => outs.mac,
 });
@@ -57,6 +60,7 @@ export interface ProvisionedDeviceArgs {
   loginSecret?: pulumi.Input<string>;
   keepAp: pulumi.Input<boolean>;
   keepBleRpc: pulumi.Input<boolean>;
+  progressUrn?: pulumi.Input<string>;
 }
 
 export class ProvisionedDevice extends pulumi.dynamic.Resource {

@@ -87,6 +87,15 @@ describe("provisioning: the real engine, the direct driver", () => {
     expect(up.stderr).toBe("");
     expect(up.code).toBe(0);
     expect(up.stdout).toMatch(/\+ 3 created/);
+    // Each step under the resource in the engine's output, in order, with its time.
+    const steps = [...up.stdout.matchAll(/^\s+(\w+) \([^)]+\) (started|done in \d+\.\d s)$/gm)].map(
+      (m) => `${m[1]} ${(m[2] as string).split(" ")[0]}`,
+    );
+    expect(steps).toEqual(
+      ["findAp", "joinAp", "identify", "configure", "setStation", "leaveAp", "verify", "harden"].flatMap(
+        (step) => [`${step} started`, `${step} done`],
+      ),
+    );
     expect(fresh.device.inApMode).toBe(false);
     const config = await gen2Config(fresh.stationAddress, ADMIN);
     expect(config).toMatchObject({
@@ -184,6 +193,15 @@ describe("provisioning: the real engine, the agent driver (the agent in its own 
     );
     expect(up.stderr).toBe("");
     expect(up.code).toBe(0);
+    // The agent's steps under the resource: as polled while it runs, the rest from its outcome.
+    const steps = [...up.stdout.matchAll(/^\s+(\w+) \([^)]+\) (started|done in \d+\.\d s)$/gm)].map(
+      (m) => `${m[1]} ${(m[2] as string).split(" ")[0]}`,
+    );
+    expect([...steps].sort()).toEqual(
+      ["findAp", "joinAp", "identify", "configure", "setStation", "leaveAp", "verify", "harden"]
+        .flatMap((step) => [`${step} started`, `${step} done`])
+        .sort(),
+    );
     expect(fresh.device.inApMode).toBe(false);
     const tasks = (await (await agentApi(port, "/v1/tasks")).json()) as { tasks: TaskRecord[] };
     expect(tasks.tasks).toEqual([

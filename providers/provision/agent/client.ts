@@ -1,7 +1,7 @@
 // The main side of the agent driver: find the named agent in the registry, check it is alive and
 // has the interface, submit the job as a task, and follow it to the end.
 import { randomUUID } from "node:crypto";
-import type { ProvisionJob, ProvisionOutcome } from "../job";
+import type { ProgressListener, ProvisionJob, ProvisionOutcome, StepName } from "../job";
 import { sleep } from "../link";
 import type { AgentRecord, TaskRecord } from "./protocol";
 
@@ -42,6 +42,7 @@ export async function provisionThroughAgent(
   agentName: string,
   iface: string | undefined,
   job: ProvisionJob,
+  onProgress?: ProgressListener,
 ): Promise<ProvisionOutcome> {
   const where = `${job.device}: provisioner agent "${agentName}"`;
   const agents = await request<{ agents: AgentRecord[] }>(
@@ -78,6 +79,30 @@ export async function provisionThroughAgent(
   const lostAfterMs = connection.lostAfterMs ?? 60_000;
   let lastAnswer = Date.now();
   let last: TaskRecord | undefined;
+  // The agent reports the step it is in: each change is the end of one and the start of the next.
+  // Polling misses short steps; the outcome's timings fill them in at the end.
+  let current: StepName | undefined;
+  const done = new Set<StepName>();
+  const reportStep = (step: StepName | undefined) => {
+    if (step === current) return;
+    if (current && !done.has(current)) onProgress?.({ step: current, phase: "done" });
+    if (current) done.add(current);
+    if (step) onProgress?.({ step, phase: "start" });
+    current = step;
+  };
+  const reportOutcome = (outcome: ProvisionOutcome) => {
+    for (const timing of outcome.steps) {
+      if (done.has(timing.step)) continue;
+      if (timing.step !== current) onProgress?.({ step: timing.step, phase: "start" });
+      onProgress?.({
+        step: timing.step,
+        phase: "done",
+        ms: timing.ms,
+        ...(timing.note && { note: timing.note }),
+      });
+      done.add(timing.step);
+    }
+  };
   for (;;) {
     await sleep(connection.pollMs ?? 500);
     try {
@@ -91,7 +116,14 @@ export async function provisionThroughAgent(
       }
       continue;
     }
-    if (last.state === "succeeded" && last.outcome) return last.outcome;
-    if (last.state === "failed") throw new Error(last.error ?? `${where}: task ${id} failed`);
+    if (last.state === "succeeded" && last.outcome) {
+      reportOutcome(last.outcome);
+      return last.outcome;
+    }
+    reportStep(last.step);
+    if (last.state === "failed") {
+      const text = last.error ?? `${where}: task ${id} failed`;
+      throw new Error(last.step ? `step ${last.step} failed: ${text}` : text);
+    }
   }
 }
