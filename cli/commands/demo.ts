@@ -101,6 +101,7 @@ export const demoCommand: Command = {
       : undefined;
     try {
       step(`starting ${fleet.devices.length} simulated devices for site "${site}" (loopback only)`);
+      const nameWidth = Math.max(16, ...fleet.devices.map((device) => device.name.length));
       for (const device of fleet.devices) {
         const model = device.expect?.model;
         const capture = model ? captures.get(model) : undefined;
@@ -118,7 +119,9 @@ export const demoCommand: Command = {
           rebootMs: 500,
         });
         devices.push(sim);
-        print(`  ${device.name.padEnd(16)} ${String(model).padEnd(16)} ${sim.address}  mac ${device.mac}\n`);
+        print(
+          `  ${device.name.padEnd(nameWidth)} ${String(model).padEnd(16)} ${sim.address}  mac ${device.mac}\n`,
+        );
       }
 
       // The plain `pulumi` commands, as the README has users run them; shelly-fleet adds the
