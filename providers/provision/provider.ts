@@ -1,10 +1,11 @@
 // The ProvisionedDevice dynamic provider: lifecycle.ts behind the shared adapter
 // (providers/shared/dynamic-provider.ts says what the stored code holds).
 
-import * as pulumi from "@pulumi/pulumi";
-import { dynamicProvider, type ResourceLifecycle, storedProvider } from "../shared/dynamic-provider";
+import type * as pulumi from "@pulumi/pulumi";
+import { dynamicProvider, type ResourceLifecycle } from "../shared/dynamic-provider";
 import { resourceLog } from "../shared/engine-log";
 import { loadFromPackage } from "../shared/load-from-package";
+import { StoredProviderResource, storedProviderSource } from "../shared/stored-provider";
 import type { DeviceConfig } from "../shelly/model/catalog";
 import type { ProvisionedDeviceInputs, ProvisionedDeviceOutputs } from "./lifecycle";
 import type { ProvisionSettings } from "./types";
@@ -44,8 +45,8 @@ export const provisionedDeviceAdapter = dynamicProvider<ProvisionedDeviceInputs,
   id: (outs) => outs.mac,
 });
 
-/** What the state stores: forwarders to the adapter above (shared/dynamic-provider.ts). */
-export const provisionedDeviceProvider = storedProvider<ProvisionedDeviceInputs, ProvisionedDeviceOutputs>(
+/** What the state stores: one line that loads the adapter above (shared/stored-provider.ts). */
+export const provisionedDeviceProvider = storedProviderSource(
   "dist/providers/provision/provider.js",
   "provisionedDeviceAdapter",
 );
@@ -63,7 +64,7 @@ export interface ProvisionedDeviceArgs {
   progressUrn?: pulumi.Input<string>;
 }
 
-export class ProvisionedDevice extends pulumi.dynamic.Resource {
+export class ProvisionedDevice extends StoredProviderResource {
   declare readonly model: pulumi.Output<string>;
   declare readonly apSsid: pulumi.Output<string | undefined>;
   declare readonly provisionedAt: pulumi.Output<string>;

@@ -1,13 +1,11 @@
 // The one adapter from Pulumi's dynamic-provider interface to a resource's lifecycle module.
 //
-// Pulumi serializes the provider object into the state of every resource, in its inputs and its
-// outputs, and runs that copy for refresh and delete (#16826). So what a resource hands Pulumi is
-// `storedProvider`: one forwarder per method to the adapter `dynamicProvider` builds, loaded from
-// the installed shelly-fleet package when it runs (load-from-package.ts). The stored code stays
-// about 3.5 KB (6.7 KB before), runs the package's current code, and holds no credentials (those come from stack
-// config in `configure`).
+// Pulumi stores a dynamic resource's provider source in the state of every resource and runs that
+// copy for refresh and delete (#16826). So what a resource stores is one line that loads the
+// adapter `dynamicProvider` builds from the installed shelly-fleet package (stored-provider.ts):
+// the package's current code runs, and no credentials are stored (those come from stack config in
+// `configure`). States written before keep forwarders that load the same adapters.
 import type * as pulumi from "@pulumi/pulumi";
-import { loadFromPackage } from "./load-from-package";
 
 /** Reads the stack config, with the namespace: `shelly-fleet:opnsense.url`. */
 export type ConfigLookup = (key: string) => string | undefined;
@@ -111,27 +109,5 @@ export function dynamicProvider<Inputs extends object, Outputs extends Inputs>(
     async delete(resourceId, props) {
       await lifecycle().delete?.(resourceId, props);
     },
-  };
-}
-
-/**
- * What Pulumi stores in the state of every resource, twice (its inputs and its outputs): one
- * forwarder per method to the adapter that `dynamicProvider` built in the installed package,
- * `exportName` of `modulePath`. Only these few lines and `loadFromPackage` are serialized.
- */
-export function storedProvider<Inputs, Outputs>(
-  modulePath: string,
-  exportName: string,
-): pulumi.dynamic.ResourceProvider<Inputs, Outputs> {
-  type Provider = Required<pulumi.dynamic.ResourceProvider<Inputs, Outputs>>;
-  const adapter = () => loadFromPackage<Record<string, Provider>>(modulePath)[exportName] as Provider;
-  return {
-    configure: (req) => adapter().configure(req),
-    check: (olds, news) => adapter().check(olds, news),
-    diff: (id, olds, news) => adapter().diff(id, olds, news),
-    create: (inputs) => adapter().create(inputs),
-    read: (id, props) => adapter().read(id, props),
-    update: (id, olds, news) => adapter().update(id, olds, news),
-    delete: (id, props) => adapter().delete(id, props),
   };
 }

@@ -1,9 +1,10 @@
 // The ShellyDevice dynamic provider: lifecycle.ts behind the shared adapter
 // (providers/shared/dynamic-provider.ts says what the stored code holds).
 
-import * as pulumi from "@pulumi/pulumi";
-import { dynamicProvider, storedProvider } from "../shared/dynamic-provider";
+import type * as pulumi from "@pulumi/pulumi";
+import { dynamicProvider } from "../shared/dynamic-provider";
 import { loadFromPackage } from "../shared/load-from-package";
+import { StoredProviderResource, storedProviderSource } from "../shared/stored-provider";
 import { componentsOf } from "./engine-inputs";
 import type { ShellyDeviceInputs, ShellyDeviceOutputs } from "./lifecycle";
 import type { DeviceConfig } from "./model/catalog";
@@ -37,8 +38,8 @@ export const shellyDeviceAdapter = dynamicProvider<ShellyDeviceInputs, ShellyDev
   engineShape: () => loadFromPackage<EngineInputs>("dist/providers/shelly/engine-inputs.js"),
 });
 
-/** What the state stores: forwarders to the adapter above (shared/dynamic-provider.ts). */
-export const shellyDeviceProvider = storedProvider<ShellyDeviceInputs, ShellyDeviceOutputs>(
+/** What the state stores: one line that loads the adapter above (shared/stored-provider.ts). */
+export const shellyDeviceProvider = storedProviderSource(
   "dist/providers/shelly/provider.js",
   "shellyDeviceAdapter",
 );
@@ -57,7 +58,7 @@ export interface ShellyDeviceArgs {
   sleeping?: boolean;
 }
 
-export class ShellyDevice extends pulumi.dynamic.Resource {
+export class ShellyDevice extends StoredProviderResource {
   declare readonly mac: pulumi.Output<string>;
   declare readonly generation: pulumi.Output<string>;
   declare readonly model: pulumi.Output<string>;

@@ -1,8 +1,10 @@
 // The shared adapter from Pulumi's dynamic-provider interface to a lifecycle module, and what
 // Pulumi stores of each provider built with it.
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
 import { createRequire } from "node:module";
+import * as os from "node:os";
 import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, test } from "vitest";
 import { dynamicProvider, type ResourceLifecycle } from "../../providers/shared/dynamic-provider";
 
@@ -125,6 +127,10 @@ describe("dynamicProvider", () => {
 describe("the provider code Pulumi stores in the state", () => {
   // The built package, as the engine serializes it (run `tsc -p tsconfig.build.json` first).
   const requireBuilt = createRequire(path.resolve(__dirname, "../../dist/index.js"));
+  // What Pulumi's dynamic-provider host evaluates the stored text with.
+  const requireFromString: (code: string) => { handler(): Record<string, unknown> } = createRequire(
+    require.resolve("@pulumi/pulumi"),
+  )("require-from-string");
   const providers = {
     "providers/shelly/provider.js": ["shellyDeviceProvider", "shellyDeviceAdapter"],
     "providers/provision/provider.js": ["provisionedDeviceProvider", "provisionedDeviceAdapter"],
@@ -134,21 +140,32 @@ describe("the provider code Pulumi stores in the state", () => {
   };
 
   test.each(Object.entries(providers))(
-    "%s stays small and forwards to its adapter in the package",
-    async (file, [name, adapter]) => {
-      const provider = requireBuilt(`./${file}`)[name as string];
-      const { text } = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
-      // Stored twice per resource (inputs and outputs): it was 6.7 KB before the forwarders.
-      expect(text.length).toBeLessThan(4_000);
-      expect(text).toContain(`loadFromPackage)(modulePath)[exportName]`);
+    "%s stores one short line that loads its adapter from the package",
+    (file, [name, adapter]) => {
+      const text: string = requireBuilt(`./${file}`)[name as string];
+      // Stored twice per resource (inputs and outputs): a serialized closure was 3.7 KB.
+      expect(text.length).toBeLessThan(500);
       expect(text).toContain(`"dist/${file}"`);
       expect(text).toContain(`"${adapter}"`);
-      // The adapter the forwarders load is there, built by dynamicProvider.
-      expect(typeof requireBuilt(`./${file}`)[adapter as string].check).toBe("function");
-      // Nothing of the implementation or of Pulumi's SDK is captured.
+      // Nothing of the implementation or of Pulumi's SDK is stored.
       expect(text).not.toMatch(/OpnsenseClient|ApplyCoordinator|openSession|@pulumi|undici|inputKeys/);
+      // Run as the engine's dynamic-provider host runs it (require-from-string, then handler()),
+      // from this checkout: it is the adapter dynamicProvider built in the built package.
+      const provider = requireFromString(text).handler();
+      expect(provider).toBe(requireBuilt(`./${file}`)[adapter as string]);
+      expect(typeof provider.check).toBe("function");
     },
   );
+
+  test("outside a shelly-fleet checkout the stored code says so", () => {
+    const text: string = requireBuilt("./providers/shelly/provider.js").shellyDeviceProvider;
+    const run = spawnSync(process.execPath, ["-e", `${text};exports.handler()`], {
+      cwd: os.tmpdir(),
+      encoding: "utf8",
+    });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain(`no shelly-fleet package above ${fs.realpathSync(os.tmpdir())}`);
+  });
 
   test("the module old stored OPNsense provider code loads still has what it calls", () => {
     const legacy = requireBuilt("./providers/opnsense/lifecycle.js");

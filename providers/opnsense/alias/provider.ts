@@ -1,8 +1,9 @@
 // The FirewallAlias dynamic provider: lifecycle.ts beside it behind the shared adapter
 // (providers/shared/dynamic-provider.ts says what the stored code holds).
-import * as pulumi from "@pulumi/pulumi";
-import { dynamicProvider, type ResourceArgs, storedProvider } from "../../shared/dynamic-provider";
+import type * as pulumi from "@pulumi/pulumi";
+import { dynamicProvider, type ResourceArgs } from "../../shared/dynamic-provider";
 import { loadFromPackage } from "../../shared/load-from-package";
+import { StoredProviderResource, storedProviderSource } from "../../shared/stored-provider";
 import type { FirewallAliasInputs, FirewallAliasOutputs } from "./lifecycle";
 import type { AliasSpec } from "./model";
 
@@ -17,14 +18,14 @@ export const firewallAliasAdapter = dynamicProvider<FirewallAliasInputs, Firewal
   id: (outs) => outs.uuid,
 });
 
-/** What the state stores: forwarders to the adapter above (shared/dynamic-provider.ts). */
-export const firewallAliasProvider = storedProvider<FirewallAliasInputs, FirewallAliasOutputs>(
+/** What the state stores: one line that loads the adapter above (shared/stored-provider.ts). */
+export const firewallAliasProvider = storedProviderSource(
   "dist/providers/opnsense/alias/provider.js",
   "firewallAliasAdapter",
 );
 
 /** A `host` alias holding its member devices' IPs; natural key: its name. */
-export class FirewallAlias extends pulumi.dynamic.Resource {
+export class FirewallAlias extends StoredProviderResource {
   declare readonly uuid: pulumi.Output<string>;
   declare readonly backup: pulumi.Output<string | undefined>;
 

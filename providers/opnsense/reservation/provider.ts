@@ -1,8 +1,9 @@
 // The DhcpReservation dynamic provider: lifecycle.ts beside it behind the shared adapter
 // (providers/shared/dynamic-provider.ts says what the stored code holds).
-import * as pulumi from "@pulumi/pulumi";
-import { dynamicProvider, type ResourceArgs, storedProvider } from "../../shared/dynamic-provider";
+import type * as pulumi from "@pulumi/pulumi";
+import { dynamicProvider, type ResourceArgs } from "../../shared/dynamic-provider";
 import { loadFromPackage } from "../../shared/load-from-package";
+import { StoredProviderResource, storedProviderSource } from "../../shared/stored-provider";
 import type { DhcpReservationInputs, DhcpReservationOutputs } from "./lifecycle";
 import type { ReservationSpec } from "./model";
 
@@ -29,14 +30,14 @@ export const dhcpReservationAdapter = dynamicProvider<DhcpReservationInputs, Dhc
   id: (outs) => outs.uuid,
 });
 
-/** What the state stores: forwarders to the adapter above (shared/dynamic-provider.ts). */
-export const dhcpReservationProvider = storedProvider<DhcpReservationInputs, DhcpReservationOutputs>(
+/** What the state stores: one line that loads the adapter above (shared/stored-provider.ts). */
+export const dhcpReservationProvider = storedProviderSource(
   "dist/providers/opnsense/reservation/provider.js",
   "dhcpReservationAdapter",
 );
 
 /** A Kea reservation or dnsmasq DHCP host for one device; natural key: its MAC. */
-export class DhcpReservation extends pulumi.dynamic.Resource {
+export class DhcpReservation extends StoredProviderResource {
   declare readonly uuid: pulumi.Output<string>;
   declare readonly ip: pulumi.Output<string>;
   /** The config backup taken before the apply that last wrote it. */

@@ -1,8 +1,9 @@
 // The LeaseMove dynamic provider: lifecycle.ts beside it behind the shared adapter
 // (providers/shared/dynamic-provider.ts says what the stored code holds).
-import * as pulumi from "@pulumi/pulumi";
-import { dynamicProvider, type ResourceArgs, storedProvider } from "../../shared/dynamic-provider";
+import type * as pulumi from "@pulumi/pulumi";
+import { dynamicProvider, type ResourceArgs } from "../../shared/dynamic-provider";
 import { loadFromPackage } from "../../shared/load-from-package";
+import { StoredProviderResource, storedProviderSource } from "../../shared/stored-provider";
 import type { LeaseMoveInputs, LeaseMoveOutputs } from "./lifecycle";
 
 /** Bump when read or delete change: refresh and delete run the code stored in state (#16826). */
@@ -18,14 +19,14 @@ export const leaseMoveAdapter = dynamicProvider<LeaseMoveInputs, LeaseMoveOutput
   id: (outs) => outs.mac,
 });
 
-/** What the state stores: forwarders to the adapter above (shared/dynamic-provider.ts). */
-export const leaseMoveProvider = storedProvider<LeaseMoveInputs, LeaseMoveOutputs>(
+/** What the state stores: one line that loads the adapter above (shared/stored-provider.ts). */
+export const leaseMoveProvider = storedProviderSource(
   "dist/providers/shelly/lease/provider.js",
   "leaseMoveAdapter",
 );
 
 /** A device moved from a dynamic lease onto its DHCP reservation; natural key: its MAC. */
-export class LeaseMove extends pulumi.dynamic.Resource {
+export class LeaseMove extends StoredProviderResource {
   /** Where the device answers once moved. */
   declare readonly to: pulumi.Output<string>;
   declare readonly renewedBy: pulumi.Output<string>;
