@@ -60,8 +60,11 @@ export interface ShellyDeviceOutputs extends ShellyDeviceInputs {
   generation: Generation;
   model: string;
   firmware: string;
-  /** The managed keys as the device last showed them (secrets as their references). */
-  observed: DeviceConfig;
+  /**
+   * The managed keys as the device last showed them (secrets as their references); absent when
+   * that is exactly `desired`, as after every apply, so the state holds it once (observedOf).
+   */
+  observed?: DeviceConfig;
   /** Salted hashes of the secrets last written. */
   secretHashes: Record<string, string>;
   namedIds: NamedIds;
@@ -140,9 +143,21 @@ export function diff(
     olds.address !== news.address ||
     olds.loginSecret !== news.loginSecret ||
     olds.providerVersion !== news.providerVersion ||
-    !sameSettings(olds.observed ?? olds.desired, news.desired) ||
+    !sameSettings(observedOf(olds), news.desired) ||
     !jsonEqual(olds.secretDigests, news.secretDigests);
   return { changes, replaces };
+}
+
+/** The managed keys as the device last showed them. */
+export function observedOf(outs: Pick<ShellyDeviceOutputs, "observed" | "desired">): DeviceConfig {
+  return outs.observed ?? outs.desired;
+}
+
+/** The outputs as stored: `observed` only where the device differs from `desired`. */
+function stored(outs: ShellyDeviceOutputs): ShellyDeviceOutputs {
+  if (outs.observed === undefined || !sameSettings(outs.observed, outs.desired)) return outs;
+  const { observed: _same, ...rest } = outs;
+  return rest;
 }
 
 /** Equal setting by setting: the order of entries in a list is the engine's, not the device's. */
@@ -220,6 +235,10 @@ export function observe(
  * changed since: one small request gives the MAC and the revision, and the full read is skipped.
  */
 export async function read(_id: string, props: ShellyDeviceOutputs): Promise<ShellyDeviceOutputs> {
+  return stored(await readOrKeep(props));
+}
+
+async function readOrKeep(props: ShellyDeviceOutputs): Promise<ShellyDeviceOutputs> {
   const { unreachable: previously, asleep, pending, ...known } = withoutPlainHashes(props);
   try {
     return await readReachable(known);
@@ -249,7 +268,7 @@ async function readReachable(props: ShellyDeviceOutputs): Promise<ShellyDeviceOu
   if (status.mac !== props.mac) {
     throw new ShellyMacMismatchError(props.mac, status.mac, { host: props.address, call: "identity" });
   }
-  if (status.revision && props.observed && props.revision && jsonEqual(status.revision, props.revision)) {
+  if (status.revision && props.revision && jsonEqual(status.revision, props.revision)) {
     return props;
   }
   const session = await openSession(props.address, identity);
@@ -340,7 +359,7 @@ async function applyWith(
       generation: session.generation,
       model: session.model,
       firmware: session.firmware,
-      observed: inputs.desired,
+      // No `observed`: the device now shows exactly `desired` (verified).
       // Read after the writes and their verification, so the next refresh can stop early.
       revision: await session.readRevision(),
       secretHashes,
@@ -384,10 +403,13 @@ function authPassword(desired: DeviceConfig, secrets: Record<string, string>): s
 }
 
 /** The device exists already: create adopts it and applies the files (an upsert). */
-export function create(inputs: ShellyDeviceInputs): Promise<ShellyDeviceOutputs> {
-  return apply(inputs, undefined);
+export async function create(inputs: ShellyDeviceInputs): Promise<ShellyDeviceOutputs> {
+  return stored(await apply(inputs, undefined));
 }
 
-export function update(olds: ShellyDeviceOutputs, news: ShellyDeviceInputs): Promise<ShellyDeviceOutputs> {
-  return apply(news, olds);
+export async function update(
+  olds: ShellyDeviceOutputs,
+  news: ShellyDeviceInputs,
+): Promise<ShellyDeviceOutputs> {
+  return stored(await apply(news, olds));
 }

@@ -33,7 +33,8 @@ export const shellyDeviceAdapter = dynamicProvider<ShellyDeviceInputs, ShellyDev
   },
   id: (outs) => outs.mac,
   // The managed keys as the device shows them: the next preview shows each drifted field.
-  refreshedInputs: (outs) => ({ desired: outs.observed }),
+  // `observed` is absent when it equals `desired` (lifecycle.ts, observedOf).
+  refreshedInputs: (outs) => ({ desired: outs.observed ?? outs.desired }),
   // One input per component, so the engine's own diff names it (`[diff: ~switch:0]`).
   engineShape: () => loadFromPackage<EngineInputs>("dist/providers/shelly/engine-inputs.js"),
 });
@@ -63,7 +64,7 @@ export class ShellyDevice extends StoredProviderResource {
   declare readonly generation: pulumi.Output<string>;
   declare readonly model: pulumi.Output<string>;
   declare readonly firmware: pulumi.Output<string>;
-  declare readonly observed: pulumi.Output<DeviceConfig>;
+  declare readonly observed: pulumi.Output<DeviceConfig | undefined>;
   declare readonly lastApply: pulumi.Output<Record<string, unknown> | undefined>;
 
   constructor(name: string, args: ShellyDeviceArgs, opts?: pulumi.CustomResourceOptions) {

@@ -62,7 +62,7 @@ export function waitForWake(
   err: ShellyError,
   now: Date = new Date(),
 ): ShellyDeviceOutputs {
-  const observed = previous?.observed ?? {};
+  const observed = previous ? (previous.observed ?? previous.desired) : {};
   const before = flattenDesired(observed);
   const keys = [...flattenDesired(inputs.desired)]
     .filter(([key, value]) => !jsonEqual(before.get(key), value))
