@@ -81,14 +81,29 @@ describe("deploy/kubernetes", () => {
       "Deployment",
       "NetworkPolicy",
       "PersistentVolumeClaim",
-      "Secret",
-      "Secret",
       "Service",
     ]);
     for (const object of objects) {
       expect(await kubernetesProblem(object), `${object.kind} ${object.metadata.name}`).toBeUndefined();
       expect(object.metadata.namespace).toBe(`shelly-fleet-${site}`);
     }
+  });
+
+  test("the Secrets' template (kept out of kustomize) is valid and names what the pods use", async () => {
+    const secrets = yaml.loadAll(
+      fs.readFileSync(path.join(KUBERNETES, "secrets.example.yaml"), "utf8"),
+    ) as Manifest[];
+    for (const secret of secrets) expect(await kubernetesProblem(secret)).toBeUndefined();
+    expect(secrets.map((o) => [o.metadata.name, Object.keys(o.stringData)])).toEqual([
+      ["shelly-fleet-agent", ["token"]],
+      ["shelly-fleet-engine", ["PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE"]],
+    ]);
+    const home = built.get("home") ?? [];
+    const agent = home.find((o) => o.kind === "Deployment") as Manifest;
+    const tokenRef = containersOf(agent)[0]?.env.find(
+      (e: Manifest) => e.name === "SHELLY_FLEET_PROVISIONER_TOKEN",
+    );
+    expect(tokenRef.valueFrom.secretKeyRef).toEqual({ name: "shelly-fleet-agent", key: "token" });
   });
 
   test("the validation is real: a wrong type and a missing field are refused", async () => {
