@@ -18,6 +18,9 @@ device's access point, and brings it onto the network. One task at a time per Wi
 the queue is kept in --state and survives restarts; a task interrupted by a restart fails and is
 never run twice. See README, "Provisioning: the agent".
 
+GET /healthz (liveness) and GET /readyz (readiness: the queue can be saved, the token is
+loaded) answer without the token, for a supervisor's probes.
+
 The API is plain HTTP on loopback by default: to reach it from other hosts, put it behind a TLS
 reverse proxy (README, "Provisioning: the agent"). The token must hold 32 random bytes; a token
 file must be mode 0600 and owned by the agent's user.

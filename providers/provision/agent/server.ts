@@ -241,6 +241,17 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     throw new HttpError(405, `${req.method} is not supported there`);
   }
 
+  /** Ready to take tasks: the queue can be saved, a valid token is loaded, not shutting down. */
+  function readiness(): [number, { ready: boolean; checks: Record<string, string> }] {
+    const checks = {
+      store: store.writeProblem() ?? "ok",
+      token: tokenProblem(options.token) === undefined ? "ok" : "no valid token loaded",
+      serving: closing ? "shutting down" : "ok",
+    };
+    const ready = Object.values(checks).every((check) => check === "ok");
+    return [ready ? 200 : 503, { ready, checks }];
+  }
+
   const server = http.createServer((req, res) => {
     const from = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
     const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -258,8 +269,28 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       log(`request from ${from} failed: ${err instanceof Error ? err.message : String(err)}`);
       reply(500, { error: "internal error; see the agent's log" });
     };
+    const target = (req.url ?? "").split("?")[0];
+    if (req.method === "GET" && (target === "/healthz" || target === "/readyz")) {
+      req.resume();
+      // Probes carry no token (a kubelet's would sit in plain text in the manifest) and say
+      // nothing secret. Liveness is answered before the rate limit: a flood must not get the
+      // agent restarted, which would fail its running task. Readiness writes a file: limited.
+      if (target === "/healthz") {
+        reply(200, { ok: true });
+        return;
+      }
+      try {
+        limiter.take(`address ${req.socket.remoteAddress}`);
+      } catch (err) {
+        refuse(err);
+        return;
+      }
+      const [status, body] = readiness();
+      reply(status, body);
+      return;
+    }
     const valid = authorized(req);
-    const metrics = req.method === "GET" && (req.url ?? "").split("?")[0] === "/metrics";
+    const metrics = req.method === "GET" && target === "/metrics";
     try {
       // The token's own bucket, or the address's for anyone without it: a flood of bad
       // requests cannot starve the holders of the token.

@@ -140,6 +140,34 @@ export class AgentStore {
     return this.state.agents.map((a) => ({ ...a, alive: now - Date.parse(a.lastContact) < expiryMs }));
   }
 
+  /**
+   * Why the queue cannot be saved now, or undefined when it can: writes, syncs and removes a probe
+   * file beside the state file, as a save would. The readiness probe asks this.
+   */
+  writeProblem(): string | undefined {
+    const probe = `${this.file}.${process.pid}.probe`;
+    try {
+      fs.mkdirSync(path.dirname(this.file), { recursive: true });
+      const fd = fs.openSync(probe, "w", 0o600);
+      try {
+        fs.writeSync(fd, "ok\n");
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      fs.rmSync(probe);
+      return undefined;
+    } catch (err) {
+      try {
+        fs.rmSync(probe, { force: true });
+      } catch {
+        // Whatever kept it from being written keeps it from being removed: the answer says so.
+      }
+      const code = (err as NodeJS.ErrnoException).code ?? String(err);
+      return `the state file's directory ${path.dirname(this.file)} is not writable (${code})`;
+    }
+  }
+
   interfacesWithWork(): string[] {
     return [...new Set(this.state.tasks.filter((t) => t.state === "queued").map((t) => t.interface))];
   }
