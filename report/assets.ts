@@ -31,7 +31,7 @@ h3 { font-size: 1.05rem; margin: 1.25rem 0 .5rem; }
 .note { color: var(--muted); }
 .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(16rem, 1fr)); gap: 1rem; }
 .card { border: 1px solid var(--line); border-radius: 8px; padding: .75rem 1rem; background: var(--panel); min-width: 0; }
-.card h3 { margin-top: 0; }
+.card h2, .card h3 { margin-top: 0; }
 .states { list-style: none; margin: 0; padding: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(10.5rem, 1fr)); gap: .25rem .75rem; }
 .states li { display: flex; justify-content: space-between; gap: .5rem; }
 .states .count { font-variant-numeric: tabular-nums; font-weight: 600; }
@@ -65,7 +65,6 @@ dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 .topology-wrap { overflow: auto; border: 1px solid var(--line); border-radius: 8px; background: var(--panel); max-height: 80vh; }
 svg.topology { display: block; font: 11px system-ui, sans-serif; }
 svg.topology .edge { fill: none; stroke: var(--muted); stroke-width: 1.2; }
-svg.topology .edge.secondary { stroke-dasharray: 4 3; opacity: .6; }
 svg.topology .node rect { fill: var(--bg); stroke: var(--line); stroke-width: 1.5; }
 svg.topology .node.site rect, svg.topology .node.subnet rect { stroke: var(--fg); }
 svg.topology .node.group rect { stroke: var(--bar); }

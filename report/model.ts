@@ -164,7 +164,11 @@ export function settingsOf(device: Pick<DesiredDevice, "config" | "provenance">)
       return entry && typeof entry === "object" ? (entry.id ?? entry.name) : undefined;
     };
     if (Array.isArray(value) && value.length > 0 && value.every((item) => entryKey(item) !== undefined)) {
-      for (const item of value) walk(item, `${key}.${String(entryKey(item))}`);
+      // The key field is in the path already (`switch.0`), so it is not listed again.
+      for (const item of value) {
+        const { [(item as Record<string, unknown>).id !== undefined ? "id" : "name"]: _, ...fields } = item;
+        walk(fields, `${key}.${String(entryKey(item))}`);
+      }
       return;
     }
     if (value !== null && typeof value === "object" && !Array.isArray(value) && !isSecretRef(value)) {

@@ -113,7 +113,7 @@ ${model.sites.map(siteOverview)}`;
 
 export function topologyPage(model: ReportModel): string {
   const body = html`<h1>Network topology</h1>
-<p class="note">Site → subnet → OPNsense (firewall aliases, DHCP reservations) → devices. A device sits under its first alias; a dashed line joins it to its other aliases. Each box names its state with a symbol and its border colour; select one for the device's page.</p>
+<p class="note">Site → subnet → OPNsense (firewall aliases, DHCP reservations) → devices. A device sits under its first alias and names its other aliases in its box. Each box names its state with a symbol and its border colour; select one for the device's page.</p>
 ${model.sites.map(
   (
     site,

@@ -1,7 +1,8 @@
 // The network topology of a site as a static SVG: site → subnet → OPNsense (aliases, reservations)
-// → devices, in four columns. A layered layout of our own: the graph is a tree plus the extra alias
-// memberships, so placing each device under its first group and the groups at the middle of their
-// devices reads well for hundreds of devices, in linear time, with no layout library.
+// → devices, in four columns. A layered layout of our own: each device sits under one group (its
+// first alias, else whether it has a reservation) and its other aliases are written in its box, so
+// the graph is a tree: groups at the middle of their devices, in linear time, no layout library.
+// (Lines for the other aliases too crossed into a solid band at a few hundred devices.)
 import { escapeHtml } from "./html";
 import type { DeviceReport, SiteReport } from "./model";
 import { STATE_LABELS } from "./model";
@@ -23,8 +24,6 @@ export interface TopologyNode {
 export interface TopologyEdge {
   from: string;
   to: string;
-  /** A second alias of a device: drawn lighter than its own group's line. */
-  secondary: boolean;
 }
 
 export interface TopologyLayout {
@@ -88,7 +87,9 @@ export function layoutSite(site: SiteReport): TopologyLayout {
   let y = MARGIN + NODE_HEIGHT / 2;
   const groupCentres: number[] = [];
   for (const group of order) {
-    const members = groups.get(group) ?? [];
+    const members = (groups.get(group) ?? []).sort((a, b) =>
+      a.name.localeCompare(b.name, "en", { numeric: true }),
+    );
     const first = y;
     for (const device of members) {
       const detail = [
@@ -96,22 +97,19 @@ export function layoutSite(site: SiteReport): TopologyLayout {
         device.model,
         device.profiles.join("+"),
         device.tags.length > 0 ? `#${device.tags.join(" #")}` : "",
+        device.aliases.length > 1 ? `also ${device.aliases.slice(1).join(", ")}` : "",
       ]
         .filter(Boolean)
         .join(" · ");
       const created = node("device", `device:${device.id}`, device.name, detail, y);
       created.device = device;
-      edges.push({ from: `group:${group}`, to: created.id, secondary: false });
-      for (const alias of device.aliases.slice(1)) {
-        if (groups.has(`alias ${alias}`))
-          edges.push({ from: `group:alias ${alias}`, to: created.id, secondary: true });
-      }
+      edges.push({ from: `group:${group}`, to: created.id });
       y += ROW;
     }
     const centre = (first + y - ROW) / 2;
     groupCentres.push(centre);
     node("group", `group:${group}`, group, `${members.length} device(s)`, centre);
-    edges.push({ from: "subnet", to: `group:${group}`, secondary: false });
+    edges.push({ from: "subnet", to: `group:${group}` });
     y += GROUP_GAP;
   }
   const middle =
@@ -125,7 +123,7 @@ export function layoutSite(site: SiteReport): TopologyLayout {
     middle,
   );
   node("site", "site", site.name, `${site.devices.length} device(s)`, middle);
-  edges.push({ from: "site", to: "subnet", secondary: false });
+  edges.push({ from: "site", to: "subnet" });
   const height = Math.max(y - ROW / 2 - GROUP_GAP + MARGIN + NODE_HEIGHT / 2, NODE_HEIGHT + 2 * MARGIN);
   return { nodes, edges, width: COLUMNS.device.x + COLUMNS.device.width + MARGIN, height };
 }
@@ -157,7 +155,7 @@ export function topologySvg(site: SiteReport, layout: TopologyLayout, hrefPrefix
     const from = byId.get(edge.from);
     const to = byId.get(edge.to);
     if (!from || !to) return "";
-    return `<path class="edge${edge.secondary ? " secondary" : ""}" d="${edgePath(from, to)}"/>`;
+    return `<path class="edge" d="${edgePath(from, to)}"/>`;
   });
   const boxes = layout.nodes.map((n) => {
     const state = n.device ? STATE_LABELS[n.device.state] : undefined;
