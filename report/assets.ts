@@ -32,7 +32,7 @@ h3 { font-size: 1.05rem; margin: 1.25rem 0 .5rem; }
 .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(16rem, 1fr)); gap: 1rem; }
 .card { border: 1px solid var(--line); border-radius: 8px; padding: .75rem 1rem; background: var(--panel); min-width: 0; }
 .card h2, .card h3 { margin-top: 0; }
-.states { list-style: none; margin: 0; padding: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(10.5rem, 1fr)); gap: .25rem .75rem; }
+.states { list-style: none; margin: 0; padding: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(12.5rem, 1fr)); gap: .25rem 1.5rem; }
 .states li { display: flex; justify-content: space-between; gap: .5rem; }
 .states .count { font-variant-numeric: tabular-nums; font-weight: 600; }
 .state { white-space: nowrap; font-weight: 600; }
