@@ -1,6 +1,8 @@
 // One row per device file for `shelly-fleet status`: what the files say, what the last apply left in
 // the stack's state, and a cheap live read (identity, then one status document). The password goes
 // only to a device that showed the file's MAC first (the clients check it before sending).
+import * as fs from "node:fs";
+import { UsageError } from "../errors";
 import type { DesiredDevice, Site } from "../fleet";
 import type { MetricFamily } from "../providers/shared/prometheus";
 import { secretEnvName } from "../providers/shared/secrets";
@@ -11,6 +13,9 @@ import { mapLimited } from "./bounded";
 export interface AppliedState {
   revision?: Record<string, number>;
   lastApply?: { at: string; result: "ok" | "unverified" | "rolled back" };
+  /** The model and firmware the engine's last read saw (the report shows them without a live read). */
+  model?: string;
+  firmware?: string;
 }
 
 export interface StatusRow {
@@ -41,6 +46,19 @@ export interface StatusRow {
   attention: string[];
 }
 
+/** The Shelly devices of a saved `pulumi stack export` document (`option` names it in errors), by MAC. */
+export function readStateFile(file: string, option = "--state"): Map<string, AppliedState> {
+  let document: unknown;
+  try {
+    document = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new UsageError(
+      `${option} ${file}: not a readable \`pulumi stack export\` document (${(err as Error).message.split("\n")[0]})`,
+    );
+  }
+  return appliedStateOf(document);
+}
+
 /** The Shelly devices in a `pulumi stack export` document, by MAC. */
 export function appliedStateOf(deployment: unknown): Map<string, AppliedState> {
   const resources = (deployment as { deployment?: { resources?: unknown[] } })?.deployment?.resources ?? [];
@@ -51,6 +69,8 @@ export function appliedStateOf(deployment: unknown): Map<string, AppliedState> {
     const state: AppliedState = {};
     if (outputs.revision && typeof outputs.revision === "object")
       state.revision = outputs.revision as Record<string, number>;
+    if (typeof outputs.model === "string") state.model = outputs.model;
+    if (typeof outputs.firmware === "string") state.firmware = outputs.firmware;
     const last = outputs.lastApply as
       | { startedAt?: string; verified?: boolean; rolledBack?: boolean }
       | undefined;

@@ -36,6 +36,10 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
     load: async () => [(await import("./commands/status.js")).statusCommand],
   },
   {
+    names: ["report"],
+    load: async () => [(await import("./commands/report.js")).reportCommand],
+  },
+  {
     names: ["validate"],
     load: async () => [(await import("./commands/validate.js")).validateCommand],
   },

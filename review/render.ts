@@ -276,11 +276,19 @@ function changeDetails(change: ResourceChange): string {
  * The comment body: the marker, every stack's summary, then per-resource field diffs until the
  * limit; what does not fit is counted in a closing line, never cut mid-table.
  */
-export function renderPreviewComment(previews: StackPreview[], limit = GITHUB_COMMENT_LIMIT): string {
+export function renderPreviewComment(
+  previews: StackPreview[],
+  limit = GITHUB_COMMENT_LIMIT,
+  reportUrl?: string,
+): string {
   const header = [
     PREVIEW_COMMENT_MARKER,
     "### shelly-fleet preview",
     "",
+    // An angle-bracketed destination: a URL's parentheses cannot end the link early.
+    ...(reportUrl
+      ? [`[Fleet report](<${reportUrl}>): overview, topology, drift and a page per device.`, ""]
+      : []),
     ...previews.map(stackSummary).flatMap((summary) => [summary, ""]),
   ].join("\n");
   const details = previews.flatMap((p) => p.changes.map(changeDetails));

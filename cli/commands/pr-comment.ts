@@ -27,8 +27,21 @@ Options:
                        there is none, fields are not marked
   -r, --root DIR       the fleet's root in the repository; default: the project around the
                        current directory
+      --report-url URL where the fleet report of this run is (\`shelly-fleet report\`, e.g. the
+                       workflow run's artifacts): the comment links to it; http(s) only
   -h, --help           show this help
 `;
+
+/** The URL, normalized (spaces and angle brackets escaped); a usage error unless http(s). */
+function httpUrl(text: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {}
+  if (url === undefined || (url.protocol !== "https:" && url.protocol !== "http:"))
+    throw new UsageError(`--report-url ${JSON.stringify(text)}: not an http(s) URL`);
+  return url.href;
+}
 
 export const prCommentCommand: Command = {
   name: "pr-comment",
@@ -42,6 +55,7 @@ export const prCommentCommand: Command = {
         preview: { type: "string", short: "p", multiple: true, default: [] },
         base: { type: "string", short: "b" },
         root: { type: "string", short: "r" },
+        "report-url": { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -51,6 +65,7 @@ export const prCommentCommand: Command = {
     }
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     if (values.preview.length === 0) throw new UsageError("pr-comment needs --preview FILE");
+    const reportUrl = values["report-url"] === undefined ? undefined : httpUrl(values["report-url"]);
     // A preview without changes names no stack: the file name does (`<stack>.json` in CI).
     const digests = values.preview.map((file) => ({ file, digest: readPreviewFile(file) }));
     const base = await loadBase(
@@ -61,7 +76,7 @@ export const prCommentCommand: Command = {
       const stack = analyzePreview(digest, path.basename(file, ".json")).stack;
       return analyzePreview(digest, stack, base && baseFieldsOf(base, digest, stack));
     });
-    print(renderPreviewComment(previews));
+    print(renderPreviewComment(previews, GITHUB_COMMENT_LIMIT, reportUrl));
     return 0;
   },
 };

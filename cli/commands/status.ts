@@ -13,6 +13,7 @@ import { type Command, print } from "../command";
 import {
   type AppliedState,
   appliedStateOf,
+  readStateFile,
   readStatus,
   type StatusRow,
   statusMetrics,
@@ -158,15 +159,7 @@ export const statusCommand: Command = {
     let applied = new Map<string, AppliedState>();
     let secrets: Map<string, string> | undefined;
     if (values.state !== undefined) {
-      let document: unknown;
-      try {
-        document = JSON.parse(fs.readFileSync(values.state, "utf8"));
-      } catch (err) {
-        throw new UsageError(
-          `--state ${values.state}: not a readable \`pulumi stack export\` document (${(err as Error).message.split("\n")[0]})`,
-        );
-      }
-      applied = appliedStateOf(document);
+      applied = readStateFile(values.state);
     } else if (values.stack !== undefined) {
       ({ applied, secrets } = await stackStateAndSecrets(
         values.stack,

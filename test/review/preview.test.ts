@@ -111,15 +111,37 @@ describe("pr-comment", () => {
     expect(result.stdout.match(/#### Stack /g)).toHaveLength(2);
   });
 
+  test("--report-url: the comment links to the fleet report under its heading", async () => {
+    const url = "https://github.com/acme/fleet/actions/runs/42#artifacts (fleet-report)";
+    const result = await runCli([
+      "pr-comment",
+      "-p",
+      fixturePath("drift"),
+      "--root",
+      os.tmpdir(),
+      "--report-url",
+      url,
+    ]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      "### shelly-fleet preview\n\n[Fleet report](<https://github.com/acme/fleet/actions/runs/42#artifacts%20(fleet-report)>): overview, topology, drift and a page per device.\n",
+    );
+    expect(render("drift")).not.toContain("Fleet report");
+  });
+
   test.each([
     [["pr-comment"], "shelly-fleet: pr-comment needs --preview FILE\n"],
+    [
+      ["pr-comment", "-p", fixturePath("drift"), "--report-url", "javascript:alert(1)"],
+      'shelly-fleet: --report-url "javascript:alert(1)": not an http(s) URL\n',
+    ],
     [
       ["pr-comment", "--preview", "/nonexistent.json"],
       "shelly-fleet: cannot read the preview file /nonexistent.json: ENOENT\n",
     ],
     [["pr-comment", "--preview", __filename], /^shelly-fleet: .*preview\.test\.ts: not JSON \(.*\)\n$/],
     [["pr-comment", "--preview", fixturePath("../../../package")], /no "steps" list/],
-  ])("a bad preview file is one line, exit 2: %j", async (args, message) => {
+  ])("a bad preview file or option is one line, exit 2: %j", async (args, message) => {
     const result = await runCli(args);
     if (typeof message === "string") expect(result.stderr).toBe(message);
     else expect(result.stderr).toMatch(message);

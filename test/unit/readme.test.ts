@@ -9,7 +9,16 @@ import { COMMAND_MODULES } from "../../cli/main";
 const ROOT = path.resolve(__dirname, "..", "..");
 const README = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
 /** Not part of the project's own tree: dependencies, build output, local state and scratch space. */
-const NOT_MAPPED = new Set([".git", "node_modules", "dist", ".tmp", ".pulumi-state", "coverage"]);
+const NOT_MAPPED = new Set([
+  ".git",
+  "node_modules",
+  "dist",
+  ".tmp",
+  ".pulumi-state",
+  "coverage",
+  "fleet-report",
+  "test-artifacts",
+]);
 
 /** The lines of the section under `## title`, up to the next `## ` heading. */
 function section(title: string): string[] {
