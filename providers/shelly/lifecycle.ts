@@ -101,6 +101,9 @@ export function configure(get: (key: string) => string | undefined): void {
   journalDir = get("shelly-fleet:journalDir") ?? journalDir;
   const timeout = Number(get("shelly-fleet:timeoutMs"));
   sessionOptions = Number.isFinite(timeout) && timeout > 0 ? { timeoutMs: timeout } : {};
+  const firmwareTimeout = Number(get("shelly-fleet:firmwareTimeoutMs"));
+  if (Number.isFinite(firmwareTimeout) && firmwareTimeout > 0)
+    sessionOptions.firmwareTimeoutMs = firmwareTimeout;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -300,6 +303,14 @@ function apply(
         expectedMac: inputs.mac,
         password: loginPassword(inputs),
         passwordAfterAuthChange: authPassword(inputs.desired, secrets),
+        // A firmware update's download and reboot, line by line in the journal.
+        onProgress: (note) =>
+          appendJournal(inputs.site, {
+            device: inputs.name,
+            mac: inputs.mac,
+            phase: "firmware progress",
+            note,
+          }),
       });
     } catch (err) {
       if (!isDeviceFault(err)) throw err;

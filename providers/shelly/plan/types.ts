@@ -33,6 +33,8 @@ export interface PlanStep {
   secretParams: string[];
   /** Gen1: the change takes effect only after a reboot (API.md 2.4). */
   needsReboot: boolean;
+  /** A firmware install: the executor runs it first, waits for the new version, then plans again. */
+  firmware?: { from: string; to: string };
 }
 
 export interface Plan {
