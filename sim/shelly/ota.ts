@@ -1,7 +1,6 @@
 // Over-the-air updates as both generations run them (API.md 6): the device downloads the image while
 // it keeps answering, then reboots into it. How the next updates go (download time, a failure) is
 // chosen through the control API (`PUT /devices/<id>/ota`); every guess is listed in sim/README.md.
-import type { DeviceHost } from "./types";
 
 /**
  * - `bad-image`: the download completes, the device refuses the image and stays up on its old firmware;
@@ -39,6 +38,13 @@ export interface OtaHooks {
   installed(target: string): void;
 }
 
+/** What an update needs of the device around it (DeviceHost has these). */
+export interface OtaHost {
+  reboot(delayMs: number): void;
+  halt(): void;
+  later(delayMs: number, action: () => void): void;
+}
+
 export class Ota {
   behaviour: OtaBehaviour = { downloadMs: 1000 };
   private readonly current: OtaState = { phase: "idle", started: 0 };
@@ -46,7 +52,7 @@ export class Ota {
   private bootInto: string | undefined;
   private hooks: OtaHooks | undefined;
 
-  constructor(private readonly host: DeviceHost) {}
+  constructor(private readonly host: OtaHost) {}
 
   /** The generation's model attaches its hooks once. */
   attach(hooks: OtaHooks): void {

@@ -50,6 +50,8 @@ export interface Plan {
   secretHashes: Record<string, string>;
   /** Firmware the plan installs, when the pin asks for one. */
   firmwareTarget?: string;
+  /** An update the campaign holds back (PlanInput.firmwareHold): not a step, not an error. */
+  firmwareHeld?: { from: string; to: string; reason: string };
   /** Schedule and webhook ids by name, with the schedules matched by content this plan. */
   namedIds: NamedIds;
 }
@@ -70,4 +72,6 @@ export interface PlanInput {
   namedIds?: NamedIds;
   /** Firmware offered by the device: `{ stable, beta }` versions. */
   availableFirmware?: { stable?: string; beta?: string };
+  /** The campaign holds firmware back now, for this reason: an update is reported, not planned. */
+  firmwareHold?: string;
 }
