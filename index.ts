@@ -4,6 +4,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { formatFleetError, loadFleet, type Site } from "./fleet";
+import { campaignOf, inWaveOrder } from "./program/campaign";
 import { dependencyOn } from "./program/failed-resources";
 import { declareLeaseMove } from "./program/lease";
 import { declareOpnsense } from "./program/opnsense";
@@ -41,7 +42,9 @@ export default async function program(): Promise<Record<string, unknown>> {
   const opnsense = opnsenseUrl ? declareOpnsense(site, fleet.devices) : undefined;
 
   const loginSecret = site.credentials?.device_password?.secret;
-  for (const device of fleet.devices) {
+  const campaign = campaignOf(site, fleet.devices);
+  const declared = new Map<string, ReturnType<typeof declareShellyDevice>>();
+  for (const device of inWaveOrder(fleet.devices, campaign)) {
     // A new device joins the network first, after its DHCP reservation when it has one.
     const reservation = opnsense?.reservations.get(device.name);
     const provisioned = declareProvisioning(device, loginSecret, reservation);
@@ -51,12 +54,19 @@ export default async function program(): Promise<Record<string, unknown>> {
     ];
     // A device on a dynamic lease then moves onto its reservation, and is configured there.
     const moved = reservation ? declareLeaseMove(device, site, loginSecret, dependsOn) : undefined;
-    declareShellyDevice(device, {
+    // A campaign wave starts after the wave before is done, whether its devices succeeded or not.
+    const place = campaign.get(device.name);
+    const waveBefore = (place?.earlier.at(-1) ?? []).map((name) =>
+      dependencyOn(declared.get(name) as ReturnType<typeof declareShellyDevice>, "shelly", "Device", name),
+    );
+    const resource = declareShellyDevice(device, {
       loginSecret,
       digests,
-      dependsOn: moved ? [...dependsOn, moved.dependency] : dependsOn,
+      dependsOn: [...dependsOn, ...(moved ? [moved.dependency] : []), ...waveBefore],
       ...(moved && { address: moved.address }),
+      ...(place && { campaign: place }),
     });
+    declared.set(device.name, resource);
   }
 
   return {

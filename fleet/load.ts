@@ -8,6 +8,7 @@ import { aliasDescription, reservationDescription } from "../providers/opnsense/
 import { inRange, inSubnet, isHostname, isIPv4, normalizeMac, parseSubnet } from "../providers/shared/net";
 import { CATALOG, type SectionName, type SectionSpec } from "../providers/shelly/model/catalog";
 import { CHANNEL_SECTIONS, type ModelSpec, modelSpec } from "../providers/shelly/model/models";
+import { parseWindow } from "../providers/shelly/plan/campaign";
 import { MergedConfig } from "./merge";
 import { generationOfModel } from "./models";
 import { describeValue, isSecretKey, quote } from "./redact";
@@ -163,6 +164,13 @@ class FleetLoader {
       credentials?: Site["credentials"];
       profiles?: string[];
       by_tag?: { tag: string; profiles?: string[]; aliases?: string[] }[];
+      firmware_campaign?: {
+        canary?: string[];
+        canary_percent?: number;
+        waves?: number[];
+        pause_minutes?: number;
+        windows?: string[];
+      };
     };
     Object.assign(site, {
       subnet: data.subnet,
@@ -185,6 +193,28 @@ class FleetLoader {
           );
         }
       }
+    }
+    const campaign = data.firmware_campaign;
+    if (campaign) {
+      site.campaign = {
+        ...(campaign.canary && { canary: campaign.canary }),
+        ...(campaign.canary_percent !== undefined && { canaryPercent: campaign.canary_percent }),
+        waves: campaign.waves ?? [100],
+        pauseMinutes: campaign.pause_minutes ?? 0,
+        windows: campaign.windows ?? [],
+      };
+      for (const [i, window] of site.campaign.windows.entries()) {
+        const parsed = parseWindow(window);
+        if (typeof parsed === "string")
+          this.error(source, ["firmware_campaign", "windows", String(i)], parsed);
+      }
+      const waves = site.campaign.waves;
+      if (waves.some((p, i) => i > 0 && p <= (waves[i - 1] as number)))
+        this.error(
+          source,
+          ["firmware_campaign", "waves"],
+          "the percentages are cumulative: each larger than the one before",
+        );
     }
     this.checkProfileNames(source, "profiles", site.profiles);
     for (const [i, rule] of site.tagRules.entries()) {

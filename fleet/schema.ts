@@ -368,6 +368,44 @@ export function siteSchema(): JsonSchema {
         $ref: "#/definitions/profileList",
         description: "Profiles applied to every device of the site, before the device's own",
       },
+      firmware_campaign: {
+        type: "object",
+        description:
+          "How firmware updates roll out over the site's devices that pin firmware: a canary, then waves, a pause between waves, maintenance windows; a wave with a failed device stops the campaign",
+        properties: {
+          canary: {
+            type: "array",
+            items: { type: "string", minLength: 1 },
+            uniqueItems: true,
+            description: "Device file names updated first, alone",
+          },
+          canary_percent: {
+            type: "number",
+            exclusiveMinimum: 0,
+            maximum: 100,
+            description: "Or: this share of the devices, first by name, as the canary",
+          },
+          waves: {
+            type: "array",
+            items: { type: "number", exclusiveMinimum: 0, maximum: 100 },
+            minItems: 1,
+            description: "Cumulative percentages of the devices after the canary, e.g. [50, 100]",
+          },
+          pause_minutes: {
+            type: "integer",
+            minimum: 0,
+            description: "Minutes between the last install of a wave and the start of the next",
+          },
+          windows: {
+            type: "array",
+            items: { type: "string" },
+            description:
+              'Maintenance windows, UTC: "Sat,Sun 02:00-05:00", "Mon-Fri 22:00-05:00", "daily 01:00-04:00"; none: any time',
+          },
+        },
+        not: { required: ["canary", "canary_percent"] },
+        additionalProperties: false,
+      },
       by_tag: {
         type: "array",
         description:

@@ -1,5 +1,6 @@
 import type { ProvisionSettings } from "../providers/provision/types";
 import type { DeviceConfig, SecretRef } from "../providers/shelly/model/catalog";
+import type { CampaignSpec } from "../providers/shelly/plan/campaign";
 import type { TagRule } from "./tags";
 
 export type { ProvisionSettings, TagRule };
@@ -52,6 +53,8 @@ export interface Site {
   profiles: string[];
   /** `[[by_tag]]`: profiles and aliases for the devices that carry a tag. */
   tagRules: TagRule[];
+  /** `[firmware_campaign]`: how firmware updates roll out over the site. */
+  campaign?: CampaignSpec;
 }
 
 export interface DesiredDevice {

@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { type DesiredDevice, isSecretRef, secretEnvName } from "../fleet";
+import type { CampaignPlace } from "../providers/shelly/plan/campaign";
 import { ShellyDevice } from "../providers/shelly/provider";
 import { settleOnFailure } from "./failed-resources";
 
@@ -50,6 +51,8 @@ export interface ShellyDeviceOptions {
   dependsOn: pulumi.Input<pulumi.Resource>[];
   /** Where to find the device when not at the file's `address` (moved onto its reservation). */
   address?: pulumi.Input<string>;
+  /** Its place in the site's firmware campaign. */
+  campaign?: CampaignPlace;
 }
 
 export function declareShellyDevice(device: DesiredDevice, options: ShellyDeviceOptions): ShellyDevice {
@@ -67,6 +70,7 @@ export function declareShellyDevice(device: DesiredDevice, options: ShellyDevice
         loginSecret,
         secretDigests: digests(names),
         ...(device.sleeping && { sleeping: true }),
+        ...(options.campaign && { campaign: options.campaign }),
       },
       { dependsOn },
     ),

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import type { Fleet } from "./fleet";
 import { assertLoopback, type SimDevice } from "./shelly/device";
 import { parseFaultSpec } from "./shelly/faults";
+import { parseOtaBehaviour } from "./shelly/ota";
 
 class ControlError extends Error {
   constructor(
@@ -93,7 +94,7 @@ function wakeOrRefuse(action: () => unknown): void {
 
 function route(fleet: Fleet, method: string, pathname: string, body: string): unknown {
   if (pathname === "/devices" && method === "GET") return fleet.devices.map(summary);
-  const match = /^\/devices\/([^/]+)(?:\/(log|faults|drift|reboot|firmware|wake|sleep))?$/.exec(pathname);
+  const match = /^\/devices\/([^/]+)(?:\/(log|faults|drift|reboot|firmware|ota|wake|sleep))?$/.exec(pathname);
   if (!match) throw new ControlError(404, `no such endpoint: ${method} ${pathname}`);
   const id = decodeURIComponent(match[1] as string);
   const device = fleet.byId(id);
@@ -128,6 +129,11 @@ function route(fleet: Fleet, method: string, pathname: string, body: string): un
     case "POST sleep":
       wakeOrRefuse(() => device.sleep());
       return summary(device);
+    case "GET ota":
+      return { ...device.protocol.ota.behaviour, ...device.protocol.ota.state };
+    case "PUT ota":
+      device.protocol.ota.behaviour = parseOtaBehaviour(parseBody(body), device.protocol.ota.behaviour);
+      return { ...device.protocol.ota.behaviour, ...device.protocol.ota.state };
     case "POST firmware": {
       const offer = parseBody(body) as { stable?: unknown; beta?: unknown };
       for (const stage of ["stable", "beta"] as const) {

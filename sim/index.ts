@@ -14,5 +14,6 @@ export { type Capture, CaptureError, loadCapture } from "./shelly/capture";
 export { SimDevice, startDevice } from "./shelly/device";
 export { type AuthMode, digestHa1, digestResponse, RPC_HA2, sha256Hex } from "./shelly/digest";
 export { type FaultSpec, parseFaultSpec } from "./shelly/faults";
+export { OTA_FAILURES, type OtaBehaviour, type OtaFailure, type OtaState } from "./shelly/ota";
 export { RequestLog, type RequestLogEntry } from "./shelly/request-log";
 export { DEFAULT_PASSWORD, type DeviceOptions } from "./shelly/types";

@@ -18,6 +18,7 @@ export const DEVICE_INPUT_KEYS = [
   "secretDigests",
   "providerVersion",
   "sleeping",
+  "campaign",
 ] as const;
 
 // Every lifecycle input but `desired` must be listed above, or it would be taken for a component.

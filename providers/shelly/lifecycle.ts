@@ -5,6 +5,7 @@ import { appendJournalLine, defaultJournalDir } from "../shared/journal";
 import { startRunGuard, trackApply } from "../shared/run-guard";
 import { secretEnvName } from "../shared/secrets";
 import { UNKNOWN } from "../shared/unknown";
+import { readLedger, recordOutcome } from "./campaign-ledger";
 import { ShellyMacMismatchError } from "./client";
 import type { DeviceConfig, Generation } from "./model/catalog";
 import { parseKey, tryParseKey } from "./model/keys";
@@ -20,6 +21,7 @@ import {
   toDeviceConfig,
 } from "./model/normalize";
 import { jsonEqual } from "./model/values";
+import { type CampaignPlace, campaignGate } from "./plan/campaign";
 import {
   applyDevice,
   type ExecutionRecord,
@@ -27,6 +29,7 @@ import {
   ShellyApplyError,
   ShellyPlanError,
 } from "./plan/executor";
+import { compareVersions, firmwareVersion } from "./plan/firmware";
 import { faultLine, isDeviceFault, skippedError, type Unreachable, unreachableSince } from "./reachability";
 import {
   type ConfigRevision,
@@ -54,6 +57,8 @@ export interface ShellyDeviceInputs {
   providerVersion: number;
   /** A battery device that sleeps: its changes wait for its wake-up (sleep/pending.ts). */
   sleeping?: boolean;
+  /** Its place in the site's firmware campaign (plan/campaign.ts). */
+  campaign?: CampaignPlace;
 }
 
 export interface ShellyDeviceOutputs extends ShellyDeviceInputs {
@@ -83,6 +88,8 @@ export interface ShellyDeviceOutputs extends ShellyDeviceInputs {
   pending?: PendingChanges;
   /** What the last wake applied, once a read took it in. */
   lastWake?: LastWake;
+  /** A firmware update the campaign holds back, and why (README, "Firmware campaigns"). */
+  firmwareHeld?: { from: string; to: string; reason: string; wave: string };
 }
 
 /** Resolves secret names to values at run time (stack config, then the environment). */
@@ -92,6 +99,10 @@ let lookupSecret: SecretLookup = () => undefined;
 let sessionOptions: SessionOptions = {};
 /** Where apply journals go: one JSON line per write, before and after (README, "Interrupted runs"). */
 let journalDir = defaultJournalDir();
+/** `--force-firmware`: firmware steps outside the maintenance windows too. */
+let forceFirmware = false;
+/** The campaign's clock: `shelly-fleet:firmwareClock` (an ISO time) fixes it, for tests and dry runs. */
+let campaignNow = () => new Date();
 
 /** Called once per provider process with the whole stack config (decrypted). */
 export function configure(get: (key: string) => string | undefined): void {
@@ -104,6 +115,12 @@ export function configure(get: (key: string) => string | undefined): void {
   journalDir = get("shelly-fleet:journalDir") ?? journalDir;
   const timeout = Number(get("shelly-fleet:timeoutMs"));
   sessionOptions = Number.isFinite(timeout) && timeout > 0 ? { timeoutMs: timeout } : {};
+  forceFirmware = get("shelly-fleet:forceFirmware") === "true";
+  const clock = get("shelly-fleet:firmwareClock");
+  campaignNow = clock ? () => new Date(clock) : () => new Date();
+  const firmwareTimeout = Number(get("shelly-fleet:firmwareTimeoutMs"));
+  if (Number.isFinite(firmwareTimeout) && firmwareTimeout > 0)
+    sessionOptions.firmwareTimeoutMs = firmwareTimeout;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -213,6 +230,17 @@ export function observe(
       if (value !== undefined) observed.set(key, value);
     } else if (live.has(key)) observed.set(key, live.get(key));
   }
+  // A version the device does not satisfy shows as the one it runs: `minimum: "1.4.4" → "1.5.0"`.
+  const running = runningVersion(documents);
+  for (const key of ["firmware.pin", "firmware.version", "firmware.minimum"]) {
+    const wanted = observed.get(key);
+    if (typeof wanted !== "string" || running === undefined) continue;
+    const satisfied =
+      key === "firmware.minimum"
+        ? compareVersions(running, wanted) >= 0
+        : compareVersions(running, wanted) === 0;
+    if (!satisfied) observed.set(key, running);
+  }
   const config = toDeviceConfig(observed);
   // Gen1 action slots are found by event and channel; their name is only the file's label.
   for (const action of config.action ?? []) {
@@ -228,6 +256,10 @@ export function observe(
     config.schedule = [...(config.schedule ?? []), { ...content, ...copy }];
   }
   return config;
+}
+
+function runningVersion(documents: DeviceDocuments): string | undefined {
+  return firmwareVersion(documents.generation === "gen1" ? documents.shelly.fw : documents.deviceInfo.ver);
 }
 
 /**
@@ -319,6 +351,14 @@ function apply(
         expectedMac: inputs.mac,
         password: loginPassword(inputs),
         passwordAfterAuthChange: authPassword(inputs.desired, secrets),
+        // A firmware update's download and reboot, line by line in the journal.
+        onProgress: (note) =>
+          appendJournal(inputs.site, {
+            device: inputs.name,
+            mac: inputs.mac,
+            phase: "firmware progress",
+            note,
+          }),
       });
     } catch (err) {
       if (!isDeviceFault(err)) throw err;
@@ -338,8 +378,24 @@ async function applyWith(
   previous: Pick<ShellyDeviceOutputs, "secretHashes" | "namedIds"> | undefined,
   secrets: Record<string, string>,
 ): Promise<ShellyDeviceOutputs> {
+  const place = inputs.campaign;
+  const gate = place
+    ? campaignGate(place, readLedger(journalDir, inputs.site), campaignNow(), forceFirmware)
+    : undefined;
+  const ledger = (record: ExecutionRecord) => {
+    if (place && record.firmware) {
+      const { from, to, outcome, error } = record.firmware;
+      recordOutcome(journalDir, inputs.site, inputs.name, {
+        outcome,
+        from,
+        to,
+        at: campaignNow().toISOString(),
+        ...(error !== undefined && { error }),
+      });
+    }
+  };
   try {
-    const { record } = await applyDevice(
+    const { plan: thePlan, record } = await applyDevice(
       {
         device: inputs.name,
         desired: inputs.desired,
@@ -349,11 +405,14 @@ async function applyWith(
         salt: randomBytes(12).toString("base64url"),
         namedIds: previous?.namedIds ?? {},
         availableFirmware: await session.availableFirmware(inputs.desired),
+        ...(gate && !gate.allowed && { firmwareHold: gate.reason }),
       },
       session,
       { expectedMac: inputs.mac, journal: (entry) => appendJournal(inputs.site, entry) },
     );
+    ledger(record);
     const { secretHashes } = record;
+    const held = thePlan.firmwareHeld;
     return {
       ...inputs,
       generation: session.generation,
@@ -365,8 +424,10 @@ async function applyWith(
       secretHashes,
       namedIds: record.namedIds,
       lastApply: summaryOf(record),
+      ...(held && { firmwareHeld: { ...held, wave: place?.label ?? "" } }),
     };
   } catch (err) {
+    if (err instanceof ShellyApplyError) ledger(err.record);
     if (err instanceof ShellyPlanError)
       throw new Error(`${inputs.name}: cannot plan:\n  ${err.errors.join("\n  ")}`);
     if (err instanceof ShellyApplyError) throw new Error(err.message);

@@ -8,6 +8,7 @@ import { StoredProviderResource, storedProviderSource } from "../shared/stored-p
 import { componentsOf } from "./engine-inputs";
 import type { ShellyDeviceInputs, ShellyDeviceOutputs } from "./lifecycle";
 import type { DeviceConfig } from "./model/catalog";
+import type { CampaignPlace } from "./plan/campaign";
 
 /** Bump when read or delete change: refresh and delete run the code stored in state (#16826). */
 export const SHELLY_PROVIDER_VERSION = 1;
@@ -30,6 +31,7 @@ export const shellyDeviceAdapter = dynamicProvider<ShellyDeviceInputs, ShellyDev
     secretDigests: true,
     providerVersion: true,
     sleeping: true,
+    campaign: true,
   },
   id: (outs) => outs.mac,
   // The managed keys as the device shows them: the next preview shows each drifted field.
@@ -57,6 +59,8 @@ export interface ShellyDeviceArgs {
   secretDigests: pulumi.Input<Record<string, string>>;
   /** A battery device that sleeps: its changes wait for its wake-up. */
   sleeping?: boolean;
+  /** Its place in the site's firmware campaign (program/campaign.ts). */
+  campaign?: CampaignPlace;
 }
 
 export class ShellyDevice extends StoredProviderResource {

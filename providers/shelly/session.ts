@@ -14,6 +14,7 @@ import {
   ShellyMacMismatchError,
   ShellyRpcError,
 } from "./client";
+import { type VersionProbe, waitForFirmware } from "./firmware-wait";
 import type { DeviceConfig, Generation } from "./model/catalog";
 import type { DeviceDocuments } from "./model/normalize";
 import type { JsonObject } from "./model/values";
@@ -35,6 +36,10 @@ export interface SessionOptions {
   passwordAfterAuthChange?: string | null;
   /** How long a reboot may take before the device must answer again. */
   rebootTimeoutMs?: number;
+  /** How long a firmware download and its reboot may take together (default 300 s). */
+  firmwareTimeoutMs?: number;
+  /** Progress lines while a firmware update runs. */
+  onProgress?: (line: string) => void;
 }
 
 /**
@@ -153,7 +158,9 @@ export async function openSession(
   const generation: Generation = connection.generation === 1 ? "gen1" : "gen2";
 
   let connectMacUnread = true;
+  let currentPassword = options.password;
   const reconnect = async (password: string | undefined) => {
+    currentPassword = password;
     connection = await connect(address, { password }, identity);
   };
 
@@ -196,10 +203,18 @@ export async function openSession(
     }
   };
 
+  const versionProbe: VersionProbe = async (timeoutMs) => {
+    const seen = await probe(address, { ...transport, timeoutMs });
+    return { mac: seen.mac, version: seen.generation === 1 ? firmwareVersion(seen.firmware) : seen.version };
+  };
+
+  let firmware = connection.generation === 1 ? connection.probe.firmware : connection.probe.version;
   return {
     generation,
     model: connection.probe.model,
-    firmware: connection.generation === 1 ? connection.probe.firmware : connection.probe.version,
+    get firmware() {
+      return firmware;
+    },
     mac: connection.probe.mac,
 
     async readRevision() {
@@ -259,6 +274,21 @@ export async function openSession(
       if (connection.generation === 1) await connection.client.reboot();
       else await connection.client.shellyReboot();
       await waitUntilBack();
+    },
+
+    async awaitFirmware(update) {
+      const ms = await waitForFirmware(versionProbe, {
+        ...update,
+        expectedMac: options.expectedMac ?? connection.probe.mac,
+        ...(options.firmwareTimeoutMs !== undefined && { timeoutMs: options.firmwareTimeoutMs }),
+        ...(options.onProgress !== undefined && { onProgress: options.onProgress }),
+      });
+      // Back on the new firmware: a new connection (Gen2+ digest nonces did not survive the reboot).
+      connection = await connect(address, { password: currentPassword }, identity);
+      firmware = connection.generation === 1 ? connection.probe.firmware : connection.probe.version;
+      identityFresh = true;
+      connectMacUnread = true;
+      return ms;
     },
 
     async availableFirmware(desired) {

@@ -56,6 +56,8 @@ export class SimDevice extends EventEmitter {
       now: () => this.clock(),
       uptimeSeconds: () => Math.floor((this.clock() - this.bootTime) / 1000),
       reboot: (delayMs) => this.reboot(delayMs),
+      halt: () => this.halt(),
+      later: (delayMs, action) => this.later(delayMs, action),
       apMode: this.inAp,
     };
     const sourceCapture = options.mac ? withMac(capture, options.mac) : structuredClone(capture);
@@ -150,6 +152,13 @@ export class SimDevice extends EventEmitter {
       this.sockets?.closeAll();
       this.later(this.options.rebootMs ?? 2000, () => void this.boot());
     });
+  }
+
+  /** Down until the control API reboots it: what a device bricked by an update looks like. */
+  halt(): void {
+    this.down = true;
+    this.server.closeAllConnections();
+    this.sockets?.closeAll();
   }
 
   private async boot(): Promise<void> {

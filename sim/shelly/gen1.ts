@@ -18,6 +18,7 @@ import {
   mergeInto,
   setPathIfPresent,
 } from "./json";
+import { fetchImage, Ota } from "./ota";
 import type { RequestKind } from "./request-log";
 import {
   DEFAULT_PASSWORD,
@@ -82,7 +83,7 @@ export class Gen1Protocol implements Protocol {
   private readonly actions: Record<string, JsonObject[]> = {};
   /** Write-only values (WiFi keys, MQTT and login passwords): stored, never returned. */
   private readonly secrets = new Map<string, string>();
-  private pendingFirmware: string | undefined;
+  readonly ota: Ota;
   private inAp: boolean;
   private readonly control: Gen1Control;
 
@@ -96,6 +97,14 @@ export class Gen1Protocol implements Protocol {
     this.status = capture.status;
     this.inAp = host.apMode;
     this.control = new Gen1Control(this.settings, this.status, host.now);
+    this.ota = new Ota(host);
+    this.ota.attach({
+      began: () => this.setUpdate({ status: "updating" }),
+      progress: () => undefined,
+      // Guess (sim/README.md): a failed update leaves the offer standing and the status idle.
+      failed: () => this.setUpdate({ status: "idle" }),
+      installed: (version) => this.install(version),
+    });
     this.initActions();
     const login = this.settings.login;
     if (isObject(login)) {
@@ -156,17 +165,28 @@ export class Gen1Protocol implements Protocol {
   }
 
   onBoot(): void {
-    if (this.pendingFirmware !== undefined) {
-      const fw = this.pendingFirmware;
-      this.pendingFirmware = undefined;
-      this.shelly.fw = fw;
-      setPathIfPresent(this.settings, "fw", fw);
-      setPathIfPresent(this.settings, "build_info.build_id", fw);
-      const update = this.status.update;
-      if (isObject(update))
-        Object.assign(update, { status: "idle", has_update: false, new_version: fw, old_version: fw });
-      setPathIfPresent(this.status, "has_update", false);
+    this.ota.onBoot();
+  }
+
+  private setUpdate(fields: JsonObject): void {
+    const update = this.status.update;
+    if (isObject(update)) Object.assign(update, fields);
+  }
+
+  /** Back from the update's reboot: `fw` carries the new version in the build-id form of the capture. */
+  private install(version: string): void {
+    const date = new Date(this.host.now()).toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+    const fw = /\d+\.\d+\.\d+/.test(version) && !version.includes("/") ? `${date}/v${version}-gsim` : version;
+    this.shelly.fw = fw;
+    setPathIfPresent(this.settings, "fw", fw);
+    setPathIfPresent(this.settings, "build_info.build_id", fw);
+    const update = this.status.update;
+    if (isObject(update)) {
+      const beta = update.beta_version;
+      Object.assign(update, { status: "idle", has_update: false, new_version: fw, old_version: fw });
+      if (typeof beta === "string" && versionOf(beta) === versionOf(fw)) delete update.beta_version;
     }
+    setPathIfPresent(this.status, "has_update", false);
   }
 
   drift(patch: unknown): void {
@@ -436,18 +456,28 @@ export class Gen1Protocol implements Protocol {
     return { actions: structuredClone(this.actions) as JsonObject };
   }
 
+  /**
+   * `/ota?update=true` (the offered stable version), `?beta=true`, or `?url=` (the image there):
+   * answers with the update status, then downloads and reboots (sim/shelly/ota.ts). Without an
+   * offer, or while an update runs, it only answers the status.
+   */
   private applyOta(params: URLSearchParams) {
     const update = this.status.update;
     if (!isObject(update)) throw new BadRequest("Not Found", 404);
-    let target: Json | undefined;
-    if (params.has("beta") && parseBool(params.get("beta") as string)) target = update.beta_version;
-    else if ((params.has("update") && parseBool(params.get("update") as string)) || params.has("url")) {
-      target = update.has_update === true ? update.new_version : undefined;
+    const flag = (name: string) => params.has(name) && parseBool(params.get(name) as string);
+    if (this.ota.busy) return json(update);
+    const url = params.get("url");
+    if (url) {
+      const model = String(this.shelly.type);
+      this.ota.start(url, () => fetchImage(url, model));
+      return json(update);
     }
+    let target: Json | undefined;
+    if (flag("beta")) target = update.beta_version;
+    else if (flag("update")) target = update.has_update === true ? update.new_version : undefined;
     if (typeof target !== "string") return json(update);
-    this.pendingFirmware = target;
-    update.status = "updating";
-    return { ...json(update), afterwards: "reboot" as const };
+    this.ota.start(target);
+    return json(update);
   }
 
   stationCredentials(): { ssid: string; password: string } {
@@ -481,5 +511,8 @@ export class Gen1Protocol implements Protocol {
     this.shelly.auth = isObject(login) && login.enabled === true && login.unprotected !== true;
   }
 }
+
+/** `20230913-112003/v1.14.0-gcb84623` → `1.14.0`. */
+const versionOf = (fw: string): string | undefined => /v?(\d+\.\d+\.\d+)/.exec(fw)?.[1];
 
 const trimSlash = (path: string): string => (path.length > 1 ? path.replace(/\/+$/, "") : path);

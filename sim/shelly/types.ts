@@ -5,6 +5,7 @@ import type * as http from "node:http";
 import type { AuthMode } from "./digest";
 import type { FaultSpec } from "./faults";
 import type { JsonObject } from "./json";
+import type { Ota } from "./ota";
 import type { RequestKind } from "./request-log";
 
 export interface SimRequest {
@@ -44,6 +45,10 @@ export interface DeviceHost {
   uptimeSeconds(): number;
   /** Reboots after `delayMs`: unreachable for the reboot time, then `onBoot`. */
   reboot(delayMs: number): void;
+  /** Goes down and stays down (a bricked update) until the control API reboots it. */
+  halt(): void;
+  /** Runs `action` after `delayMs` on the device's timers (cancelled when the device closes). */
+  later(delayMs: number, action: () => void): void;
   readonly apMode: boolean;
 }
 
@@ -63,6 +68,8 @@ export interface Protocol {
   returnToApMode(): void;
   /** Makes a firmware update available (what CheckForUpdate / /ota report). */
   offerUpdate(update: { stable?: string; beta?: string }): void;
+  /** How the next updates go (download time, failure) and how the last one went (sim/shelly/ota.ts). */
+  readonly ota: Ota;
   /** Gen2+: NotifyStatus / NotifyEvent as they happen (served over WebSocket); Gen1 has none. */
   readonly notifications?: NotificationSource;
 }

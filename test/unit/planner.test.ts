@@ -218,6 +218,45 @@ describe("planner: firmware pin", () => {
     expect(update.firmwareTarget).toBe("1.5.1");
   });
 
+  test("held by the campaign: no step, no error, the update reported with the reason", () => {
+    const held = plan(
+      input(
+        gen2Switch(),
+        { firmware: { pin: "1.5.1", channel: "stable" } },
+        { availableFirmware: { stable: "1.5.1" }, firmwareHold: "campaign stopped: the canary failed on a" },
+      ),
+    );
+    expect(held.errors).toEqual([]);
+    expect(held.steps).toEqual([]);
+    expect(held.firmwareHeld).toEqual({
+      from: "1.4.4",
+      to: "1.5.1",
+      reason: "campaign stopped: the canary failed on a",
+    });
+  });
+
+  test("the install comes before every setting; beta channel on Gen1 is /ota?beta", () => {
+    const both = plan(
+      input(
+        gen2Switch(),
+        { firmware: { minimum: "1.5.0" }, switch: [{ id: 0, name: "n" }] },
+        { availableFirmware: { stable: "1.5.1" } },
+      ),
+    );
+    expect(both.steps.map((s) => s.title)).toEqual(["Shelly.Update", "Switch.SetConfig switch:0"]);
+    expect(both.steps[0]?.firmware).toEqual({ from: "1.4.4", to: "1.5.1" });
+    const beta = plan(
+      input(
+        gen1Relay(),
+        { firmware: { minimum: "1.15.0", channel: "beta" } },
+        { availableFirmware: { beta: "1.15.0" } },
+      ),
+    );
+    expect(beta.steps.map((s) => s.request)).toEqual([
+      { kind: "gen1", path: "/ota", params: { beta: true } },
+    ]);
+  });
+
   test("a pin the device does not offer is an error", () => {
     const result = plan(input(gen1Relay(), { firmware: { version: "1.15.0" } }, { availableFirmware: {} }));
     expect(result.errors).toEqual([

@@ -140,6 +140,18 @@ function stationFields(gen1Doc: string, gen2Key: string) {
   } as const;
 }
 
+/** A firmware version key: read from `fw` (Gen1) or `ver` (Gen2+), written by an update. */
+const FIRMWARE_VERSION = {
+  type: str(),
+  gen1: { attr: "fw", param: "update" },
+  gen2: { path: "ver" },
+} as const;
+const FIRMWARE_CHANNEL = {
+  type: oneOf("stable", "beta"),
+  gen1: { attr: "update", param: "update" },
+  gen2: { path: "stage" },
+} as const;
+
 export const CATALOG = {
   device: {
     kind: "table",
@@ -663,27 +675,15 @@ export const CATALOG = {
   },
   firmware: {
     kind: "table",
-    description: "Firmware pin: an exact version or a minimum; installed through the device's own update",
+    description:
+      "Firmware as desired state: a pin (exact version) or a minimum, from a channel; installed through the device's own update, in the site's campaign",
     order: 70,
     fields: {
-      version: {
-        type: str(),
-        description: "Exact version to run, e.g. 1.4.4",
-        gen1: { attr: "fw", param: "update" },
-        gen2: { path: "ver" },
-      },
-      minimum: {
-        type: str(),
-        description: "Lowest acceptable version",
-        gen1: { attr: "fw", param: "update" },
-        gen2: { path: "ver" },
-      },
-      stage: {
-        type: oneOf("stable", "beta"),
-        description: "Update channel to install from",
-        gen1: { attr: "update", param: "update" },
-        gen2: { path: "stage" },
-      },
+      pin: { ...FIRMWARE_VERSION, description: "Exact version to run, e.g. 1.4.4 (not with minimum)" },
+      minimum: { ...FIRMWARE_VERSION, description: "Lowest acceptable version, e.g. 1.6.0 (not with pin)" },
+      channel: { ...FIRMWARE_CHANNEL, description: "Update channel to install from (default stable)" },
+      version: { ...FIRMWARE_VERSION, description: "Older spelling of pin" },
+      stage: { ...FIRMWARE_CHANNEL, description: "Older spelling of channel" },
     },
   },
 } as const;

@@ -16,6 +16,12 @@ export interface DeviceSession {
   send(request: DeviceRequest, purpose?: WritePurpose): Promise<unknown>;
   /** Reboots and resolves once the device answers again. */
   reboot(purpose?: WritePurpose): Promise<void>;
+  /**
+   * After an install request: resolves (with the time it took) once the device, same MAC, runs
+   * `to`; rejects with the reason when it does not come back or comes back on another version.
+   * A session without it (a sleeping device's wake) cannot take a firmware step.
+   */
+  awaitFirmware?(update: { from: string; to: string }): Promise<number>;
 }
 
 /**
@@ -49,6 +55,19 @@ export interface ExecutionRecord {
   namedIds: NamedIds;
   /** Secret hashes to keep after a successful apply. */
   secretHashes: Record<string, string>;
+  /** The firmware update this apply ran, if any. */
+  firmware?: FirmwareRecord;
+}
+
+/** One firmware update: what it went from and to, and how it ended. */
+export interface FirmwareRecord {
+  from: string;
+  to: string;
+  outcome: "installed" | "failed";
+  /** Why it failed (FirmwareUpdateError's message). */
+  error?: string;
+  /** From the install request to the new version answering. */
+  waitedMs?: number;
 }
 
 export class ShellyApplyError extends Error {
@@ -80,11 +99,16 @@ export interface JournalEntry {
     | "rolled back"
     | "rollback failed"
     | "verified"
-    | "gave up";
+    | "gave up"
+    | "firmware installed"
+    | "firmware failed"
+    | "firmware progress";
   step?: string;
   /** The request, secrets redacted. */
   request?: DeviceRequest;
   error?: string;
+  /** A progress line (a firmware update's download and reboot). */
+  note?: string;
 }
 
 export interface ApplyOptions {
@@ -155,19 +179,40 @@ export async function applyDevice(
 
   // The snapshot: the plan's undo writes hold the pre-image of every key they change.
   const documents = await session.readDocuments();
-  const thePlan = plan({ ...input, documents });
-  if (thePlan.errors.length > 0) throw new ShellyPlanError(thePlan.errors);
+  const firstPlan = plan({ ...input, documents });
+  if (firstPlan.errors.length > 0) throw new ShellyPlanError(firstPlan.errors);
+  const journal = (entry: Omit<JournalEntry, "device" | "mac">) =>
+    options.journal?.({ device: input.device, mac, ...entry });
+  let thePlan = firstPlan;
+  const install = firstPlan.steps.find((step) => step.firmware);
+  if (install) {
+    await installFirmware(install, session, record, journal, finish, input.device);
+    // On the new firmware: a new snapshot and a new plan for the settings (without the install).
+    const after = await session.readMac();
+    if (after !== options.expectedMac) {
+      throw new ShellyApplyError(
+        `${input.device}: after the firmware update the device reports MAC ${after}, not ${options.expectedMac}: nothing more written`,
+        finish(),
+      );
+    }
+    thePlan = plan({ ...input, documents: await session.readDocuments() });
+    if (thePlan.errors.length > 0) throw new ShellyPlanError(thePlan.errors);
+    if (thePlan.steps.some((step) => step.firmware))
+      throw new ShellyPlanError([
+        `${input.device}: firmware: still not ${install.firmware?.to} after the update`,
+      ]);
+    thePlan = { ...thePlan, changes: [...install.changes, ...thePlan.changes] };
+  }
   record.namedIds = structuredClone(thePlan.namedIds);
   if (thePlan.steps.length === 0) {
     record.verified = true;
     record.secretHashes = thePlan.secretHashes;
+    if (install) journal({ phase: "verified" });
     return { plan: thePlan, record: finish() };
   }
 
   const applied: { step: PlanStep; result: unknown; stepRecord: StepRecord }[] = [];
   let restart = thePlan.rebootAfter;
-  const journal = (entry: Omit<JournalEntry, "device" | "mac">) =>
-    options.journal?.({ device: input.device, mac, ...entry });
   try {
     for (const step of thePlan.steps) {
       const stepRecord: StepRecord = {
@@ -214,6 +259,49 @@ export async function applyDevice(
       finish(),
     );
   }
+}
+
+/**
+ * Sends the install request and waits for the device to run the new version. A failure ends the
+ * apply: nothing else was written, and nothing needs restoring (the device runs what it ran).
+ */
+async function installFirmware(
+  step: PlanStep,
+  session: DeviceSession,
+  record: ExecutionRecord,
+  journal: (entry: Omit<JournalEntry, "device" | "mac">) => void,
+  finish: () => ExecutionRecord,
+  device: string,
+): Promise<void> {
+  const update = step.firmware as { from: string; to: string };
+  const stepRecord: StepRecord = {
+    title: step.title,
+    request: step.request,
+    outcome: "failed",
+    changes: step.changes.map((c) => c.line),
+  };
+  record.steps.push(stepRecord);
+  record.firmware = { ...update, outcome: "failed" };
+  const failed = (err: unknown): never => {
+    const why = message(err);
+    stepRecord.error = why;
+    (record.firmware as FirmwareRecord).error = why;
+    journal({ phase: "firmware failed", step: step.title, error: why });
+    throw new ShellyApplyError(
+      `${device}: firmware update ${update.from} → ${update.to} failed: ${why}; nothing else was written`,
+      finish(),
+    );
+  };
+  if (!session.awaitFirmware) failed(new Error("this session cannot wait for a firmware update"));
+  const wait = session.awaitFirmware?.bind(session) as NonNullable<DeviceSession["awaitFirmware"]>;
+  journal({ phase: "writing", step: step.title, request: step.request });
+  await session.send(step.request).catch(failed);
+  journal({ phase: "written", step: step.title });
+  const waitedMs = await wait(update).catch(failed);
+  stepRecord.outcome = "applied";
+  record.rebooted = true;
+  record.firmware = { ...update, outcome: "installed", waitedMs };
+  journal({ phase: "firmware installed", step: step.title });
 }
 
 /** Re-reads the device and plans again: a clean apply leaves nothing to do. */

@@ -1,6 +1,6 @@
 // The firmware step: installs the version the pin asks for, when the device offers it. Pure.
+import type { DeviceConfig } from "../model/catalog";
 import { show } from "../model/values";
-import { SECTIONS } from "./changes";
 import type { DeviceRequest, FieldChange, PlanInput, PlanStep } from "./types";
 
 /** `20230913-112003/v1.14.0-gcb84623` or `1.4.4-g6d2a586` → `1.14.0` / `1.4.4`. */
@@ -8,6 +8,22 @@ export function firmwareVersion(raw: unknown): string | undefined {
   const match = /v?(\d+\.\d+\.\d+)/.exec(String(raw ?? ""));
   return match?.[1];
 }
+
+/** The firmware a device file asks for, older spellings (`version`, `stage`) folded in. */
+export function firmwareWanted(
+  firmware: DeviceConfig["firmware"],
+): { pin?: string; minimum?: string; channel: "stable" | "beta" } | undefined {
+  const pin = firmware?.pin ?? firmware?.version;
+  const minimum = firmware?.minimum;
+  if (pin === undefined && minimum === undefined) return undefined;
+  return {
+    ...(pin !== undefined ? { pin } : { minimum }),
+    channel: firmware?.channel ?? firmware?.stage ?? "stable",
+  };
+}
+
+/** Step order of a firmware install: before every setting. */
+const FIRMWARE_FIRST = -1;
 
 export function compareVersions(a: string, b: string): number {
   const pa = a.split(".").map(Number);
@@ -23,8 +39,9 @@ export function firmwareStep(
   input: PlanInput,
   errors: string[],
 ): { step: PlanStep; target: string } | undefined {
-  const pin = input.desired.firmware;
-  if (!pin || (pin.version === undefined && pin.minimum === undefined)) return undefined;
+  const wants = firmwareWanted(input.desired.firmware);
+  if (!wants) return undefined;
+  const pin = { version: wants.pin, minimum: wants.minimum, stage: wants.channel };
   const docs = input.documents;
   const current = firmwareVersion(docs.generation === "gen1" ? docs.shelly.fw : docs.deviceInfo.ver);
   if (current === undefined) {
@@ -36,7 +53,7 @@ export function firmwareStep(
       ? compareVersions(current, pin.version) === 0
       : compareVersions(current, pin.minimum as string) >= 0;
   if (satisfied) return undefined;
-  const stage = pin.stage ?? "stable";
+  const stage = pin.stage;
   const offered = input.availableFirmware?.[stage];
   const acceptable =
     offered !== undefined &&
@@ -65,12 +82,14 @@ export function firmwareStep(
     target: offered,
     step: {
       title: docs.generation === "gen1" ? "GET /ota" : "Shelly.Update",
-      order: SECTIONS.firmware.order,
+      // First: the other steps are planned again on the new firmware once it runs (executor.ts).
+      order: FIRMWARE_FIRST,
       request,
       changes: [change],
       unrestorable: ["firmware.version"],
       secretParams: [],
       needsReboot: false,
+      firmware: { from: current, to: offered },
     },
   };
 }

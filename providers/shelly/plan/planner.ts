@@ -76,7 +76,10 @@ export function plan(input: PlanInput): Plan {
       ? gen1Steps(planning, changes, live, errors)
       : [...gen2Steps(planning, changes, live, errors), ...duplicateSteps];
   const firmware = firmwareStep(input, errors);
-  if (firmware) {
+  if (firmware && input.firmwareHold !== undefined) {
+    const { from, to } = firmware.step.firmware as { from: string; to: string };
+    result.firmwareHeld = { from, to, reason: input.firmwareHold };
+  } else if (firmware) {
     result.steps.push(firmware.step);
     result.changes.push(...firmware.step.changes);
     result.firmwareTarget = firmware.target;

@@ -33,6 +33,8 @@ export interface PlanStep {
   secretParams: string[];
   /** Gen1: the change takes effect only after a reboot (API.md 2.4). */
   needsReboot: boolean;
+  /** A firmware install: the executor runs it first, waits for the new version, then plans again. */
+  firmware?: { from: string; to: string };
 }
 
 export interface Plan {
@@ -48,6 +50,8 @@ export interface Plan {
   secretHashes: Record<string, string>;
   /** Firmware the plan installs, when the pin asks for one. */
   firmwareTarget?: string;
+  /** An update the campaign holds back (PlanInput.firmwareHold): not a step, not an error. */
+  firmwareHeld?: { from: string; to: string; reason: string };
   /** Schedule and webhook ids by name, with the schedules matched by content this plan. */
   namedIds: NamedIds;
 }
@@ -68,4 +72,6 @@ export interface PlanInput {
   namedIds?: NamedIds;
   /** Firmware offered by the device: `{ stable, beta }` versions. */
   availableFirmware?: { stable?: string; beta?: string };
+  /** The campaign holds firmware back now, for this reason: an update is reported, not planned. */
+  firmwareHold?: string;
 }

@@ -1,20 +1,31 @@
 // Firmware updates (G2DOC-SHELLY): offers shown by Shelly.CheckForUpdate, Shelly.Update installing one at the next boot.
 import { isObject, type Json, type JsonObject } from "../json";
+import { fetchImage, Ota } from "../ota";
 import type { DeviceHost } from "../types";
 import type { Gen2Components } from "./components";
 import { RPC_ERRORS, RpcError } from "./errors";
+import type { Notifications } from "./notify";
 
 /** `YYYYMMDD-HHMMSS`, the build-date prefix of fw ids. */
 const firmwareDate = (now: number): string =>
   new Date(now).toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
 
 export class Firmware {
-  private pending: { stage: string; version: string } | undefined;
+  readonly ota: Ota;
 
   constructor(
     private readonly components: Gen2Components,
     private readonly host: DeviceHost,
-  ) {}
+    private readonly events: Notifications,
+  ) {
+    this.ota = new Ota(host);
+    this.ota.attach({
+      began: () => this.event("ota_begin", { msg: "Waiting for data" }),
+      progress: (percent) => this.event("ota_progress", { msg: "Downloading", progress_percent: percent }),
+      failed: (_target, reason) => this.event("ota_error", { msg: reason }),
+      installed: (version) => this.install(version),
+    });
+  }
 
   /** Makes an update available: `sys.available_updates` in Shelly.GetStatus. */
   offer(update: { stable?: string; beta?: string }): void {
@@ -41,27 +52,34 @@ export class Firmware {
     return result;
   }
 
-  /** Shelly.Update: the offered version of a stage (or of the first stage, given a url) installs on reboot. */
-  update(params: JsonObject): { result: Json; afterwards: "reboot" } {
-    const offers = this.checkForUpdate();
-    const stage =
-      typeof params.stage === "string"
-        ? params.stage
-        : params.url !== undefined
-          ? Object.keys(offers)[0]
-          : "stable";
-    const offer = stage === undefined ? undefined : offers[stage];
-    if (!isObject(offer))
-      throw new RpcError(RPC_ERRORS.failedPrecondition, `No ${stage ?? ""} update available`);
-    this.pending = { stage: stage as string, version: String(offer.version) };
-    return { result: null, afterwards: "reboot" };
+  /**
+   * Shelly.Update: `{stage}` installs that stage's offer, `{url}` the image at the URL. Answers at
+   * once; the download runs on, then the device reboots into the image (sim/shelly/ota.ts).
+   */
+  update(params: JsonObject): { result: Json } {
+    if (this.ota.busy) throw new RpcError(RPC_ERRORS.failedPrecondition, "Update already in progress");
+    if (params.url !== undefined) {
+      if (typeof params.url !== "string" || params.url === "")
+        throw new RpcError(RPC_ERRORS.invalidArgument, "url must be a non-empty string");
+      const url = params.url;
+      const model = this.components.identity.model;
+      this.ota.start(url, () => fetchImage(url, model));
+      return { result: null };
+    }
+    const stage = typeof params.stage === "string" ? params.stage : "stable";
+    const offer = this.checkForUpdate()[stage];
+    if (!isObject(offer)) throw new RpcError(RPC_ERRORS.failedPrecondition, `No ${stage} update available`);
+    this.ota.start(String(offer.version));
+    return { result: null };
   }
 
-  /** Back from a reboot: a pending update is now the installed firmware and no longer on offer. */
-  install(): void {
-    if (!this.pending) return;
-    const { stage, version } = this.pending;
-    this.pending = undefined;
+  /** NotifyEvent from `sys` (G2DOC "Sys" events; the field set is a guess, sim/README.md). */
+  private event(event: string, fields: JsonObject): void {
+    this.events.event("sys", event, fields);
+  }
+
+  /** Back from the update's reboot: the new image runs, and is no longer on offer. */
+  private install(version: string): void {
     const fwId = `${firmwareDate(this.host.now())}/${version}-gsim`;
     const { info } = this.components;
     info.ver = version;
@@ -69,6 +87,11 @@ export class Firmware {
     const device = this.components.configSys().device;
     if (isObject(device) && "fw_id" in device) device.fw_id = fwId;
     const available = this.components.statusSys().available_updates;
-    if (isObject(available)) delete available[stage];
+    if (isObject(available)) {
+      for (const [stage, offer] of Object.entries(available)) {
+        if (isObject(offer) && offer.version === version) delete available[stage];
+      }
+    }
+    this.event("ota_success", { msg: "Update applied, rebooting" });
   }
 }

@@ -34,6 +34,12 @@ export class Notifications extends EventEmitter<{ notify: [NotificationMethod, J
     this.emit("notify", "NotifyStatus", params);
   }
 
+  /** One event of `component` (`sys`: `ota_begin`, `ota_progress`, …), as NotifyEvent sends it. */
+  event(component: string, event: string, fields: JsonObject): void {
+    const ts = this.ts();
+    this.emit("notify", "NotifyEvent", { ts, events: [{ component, event, ...fields, ts }] });
+  }
+
   private publish(statusBefore: JsonObject, configBefore: JsonObject): void {
     const ts = this.ts();
     const status: JsonObject = { ts };

@@ -27,12 +27,13 @@ export class Gen2Protocol implements Protocol {
 
   constructor(capture: Gen2Capture, host: DeviceHost, options: DeviceOptions) {
     const components = new Gen2Components(capture, host);
+    const notifications = new Notifications(components, host.now);
     this.parts = {
       host,
       components,
       auth: new DigestAuth(components, host, options),
       apMode: new ApMode(components, host.apMode),
-      firmware: new Firmware(components, host),
+      firmware: new Firmware(components, host, notifications),
       schedules: schedules(components),
       webhooks: webhooks(components),
       kvs: new Kvs(components),
@@ -40,7 +41,11 @@ export class Gen2Protocol implements Protocol {
       capturedMethods: capture.methods,
       control: new Gen2Control(components, host),
     };
-    this.notifications = new Notifications(components, host.now);
+    this.notifications = notifications;
+  }
+
+  get ota() {
+    return this.parts.firmware.ota;
   }
 
   get identity() {
@@ -118,7 +123,7 @@ export class Gen2Protocol implements Protocol {
 
   onBoot(): void {
     this.parts.components.statusSys().restart_required = false;
-    this.parts.firmware.install();
+    this.parts.firmware.ota.onBoot();
   }
 
   drift(patch: unknown): void {
