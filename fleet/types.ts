@@ -38,6 +38,16 @@ export interface SiteCredentials {
   device_password?: SecretRef;
 }
 
+/** A site's `[policy]` table (README, "Safety policies"). */
+export interface SitePolicy {
+  allow_cloud?: boolean;
+  allow_beta?: boolean;
+  firmware_minimum?: string;
+  wifi_change_limit?: number;
+  /** Rule id → its level at this site; a lowered level carries the reason. */
+  rules?: Record<string, { level: "advisory" | "mandatory" | "disabled"; reason?: string }>;
+}
+
 export interface Site {
   name: string;
   /** `devices/<site>/site.toml`, when the site has one. */
@@ -52,6 +62,8 @@ export interface Site {
   profiles: string[];
   /** `[[by_tag]]`: profiles and aliases for the devices that carry a tag. */
   tagRules: TagRule[];
+  /** The `[policy]` table: what the safety rules allow here, and the levels changed. */
+  policy?: SitePolicy;
 }
 
 export interface DesiredDevice {
