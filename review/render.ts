@@ -1,4 +1,5 @@
 // Text, markdown and JSON for reviewers: `shelly-fleet diff` and the pull-request comment.
+import type { Violation } from "../policies/rules";
 import type { DeviceDiff, FleetDiff } from "./config-diff";
 import {
   type FieldChange,
@@ -276,11 +277,16 @@ function changeDetails(change: ResourceChange): string {
  * The comment body: the marker, every stack's summary, then per-resource field diffs until the
  * limit; what does not fit is counted in a closing line, never cut mid-table.
  */
-export function renderPreviewComment(previews: StackPreview[], limit = GITHUB_COMMENT_LIMIT): string {
+export function renderPreviewComment(
+  previews: StackPreview[],
+  limit = GITHUB_COMMENT_LIMIT,
+  violations: Violation[] = [],
+): string {
   const header = [
     PREVIEW_COMMENT_MARKER,
     "### shelly-fleet preview",
     "",
+    ...policySection(violations),
     ...previews.map(stackSummary).flatMap((summary) => [summary, ""]),
   ].join("\n");
   const details = previews.flatMap((p) => p.changes.map(changeDetails));
@@ -302,6 +308,29 @@ export function renderPreviewComment(previews: StackPreview[], limit = GITHUB_CO
     body = body.slice(0, limit - note.length) + note;
   }
   return body;
+}
+
+/**
+ * The safety policies' violations, before everything else: per device, each with its rule id,
+ * level, where (file:line and key) and the fix. Mandatory ones block `up`.
+ */
+export function policySection(violations: Violation[]): string[] {
+  if (violations.length === 0) return [];
+  const mandatory = violations.filter((v) => v.level === "mandatory").length;
+  const lines = [
+    `#### Policy violations: ${mandatory} mandatory (\`up\` refuses to run), ${violations.length - mandatory} advisory`,
+    "",
+  ];
+  const devices = [...new Set(violations.map((v) => v.device))];
+  for (const device of devices) {
+    lines.push(`- **${device}**`);
+    for (const v of violations.filter((x) => x.device === device)) {
+      const where = v.line === undefined ? v.file : `${v.file}:${v.line}`;
+      lines.push(`  - \`${v.rule}\` (${v.level}) \`${where}\` \`${v.key}\`: ${v.message}. Fix: ${v.fix}`);
+    }
+  }
+  lines.push("");
+  return lines;
 }
 
 /** What an update without visible fields changes: a secret's value (never shown), or plumbing. */
