@@ -25,6 +25,8 @@ export interface EngineRun {
   verbose?: boolean;
   /** URN patterns: only these resources (`--tag`); default: the whole stack. */
   target?: string[];
+  /** Policy pack directories the engine runs (policies/, unless --no-policies). */
+  policyPacks?: string[];
 }
 
 /** Runs an engine command with its progress printed, folded unless `verbose`. */
@@ -49,10 +51,10 @@ export async function previewWithFieldSummary(
   stack: Stack,
   run: EngineRun & { expectNoChanges?: boolean; configFile?: string; baseRef?: string },
 ): Promise<number | undefined> {
-  const { expectNoChanges = false, parallel, configFile, baseRef, verbose, target } = run;
+  const { expectNoChanges = false, parallel, configFile, baseRef, verbose, target, policyPacks } = run;
   const { devices } = await showPreview(
     stack,
-    { expectNoChanges, parallel, configFile, target },
+    { expectNoChanges, parallel, configFile, target, policyPacks },
     { baseRef, verbose },
   );
   // Nothing to change among the devices that answered, but some could not be checked.
@@ -105,7 +107,7 @@ export async function previewThenUp(
 ): Promise<number | undefined> {
   const { changes, devices } = await showPreview(
     stack,
-    { parallel: run.parallel, target: run.target },
+    { parallel: run.parallel, target: run.target, policyPacks: run.policyPacks },
     { verbose: run.verbose },
   );
   if (!changes) {
@@ -126,13 +128,13 @@ export async function previewThenUp(
  */
 export async function upWithSummary(
   stack: Stack,
-  { parallel, verbose, target }: EngineRun,
+  { parallel, verbose, target, policyPacks }: EngineRun,
 ): Promise<number | undefined> {
   const devices = new DeviceOutcomeCollector();
   let failure: unknown;
   try {
     await folded(verbose, (onOutput) =>
-      stack.up({ onOutput, parallel, target, continueOnError: true, onEvent: devices.onEvent }),
+      stack.up({ onOutput, parallel, target, policyPacks, continueOnError: true, onEvent: devices.onEvent }),
     );
   } catch (err) {
     failure = err;

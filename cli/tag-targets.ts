@@ -15,7 +15,7 @@ function shortName(stack: Stack): string {
  * The program's site and root, as index.ts reads them: this run's --config, the stack config,
  * else the stack's name and the project directory.
  */
-async function programConfig(
+export async function programConfig(
   stack: Stack,
   projectDir: string,
   commandLine: Record<string, string>,

@@ -2,6 +2,7 @@
 // then the fleet-wide checks and one merge per device. Mistakes are collected, never thrown.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { policyProblems } from "../policies/site-levels";
 import { aliasNameProblem } from "../providers/opnsense/alias/model";
 import { descriptionProblem, transportCheck } from "../providers/opnsense/model";
 import { aliasDescription, reservationDescription } from "../providers/opnsense/plan";
@@ -171,6 +172,7 @@ class FleetLoader {
         pause_minutes?: number;
         windows?: string[];
       };
+      policy?: Site["policy"];
     };
     Object.assign(site, {
       subnet: data.subnet,
@@ -181,7 +183,9 @@ class FleetLoader {
       tagRules: (data.by_tag ?? []).map(
         (rule): TagRule => ({ tag: rule.tag, profiles: rule.profiles ?? [], aliases: rule.aliases ?? [] }),
       ),
+      ...(data.policy && { policy: data.policy }),
     });
+    for (const problem of policyProblems(data.policy)) this.error(source, problem.key, problem.message);
     if (data.subnet && data.dhcp_pool) {
       const subnet = parseSubnet(data.subnet);
       for (const end of ["start", "end"] as const) {

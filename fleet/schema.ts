@@ -406,6 +406,44 @@ export function siteSchema(): JsonSchema {
         not: { required: ["canary", "canary_percent"] },
         additionalProperties: false,
       },
+      policy: {
+        type: "object",
+        description:
+          'What the safety rules allow at this site, and rule levels changed (README, "Safety policies")',
+        properties: {
+          allow_cloud: { type: "boolean", description: "cloud-off: devices may keep the Shelly cloud on" },
+          allow_beta: { type: "boolean", description: "firmware-stable: devices may use the beta channel" },
+          firmware_minimum: {
+            type: "string",
+            pattern: "^\\d+(\\.\\d+)*$",
+            description: "firmware-minimum: the oldest firmware a file may pin, e.g. 1.4.0",
+          },
+          wifi_change_limit: {
+            type: "integer",
+            minimum: 0,
+            description:
+              "wifi-secret-mass-change: devices that may change WiFi secret in one run (default 5)",
+          },
+          rules: {
+            type: "object",
+            description: "Rule id → its level here; lowering a level needs a reason",
+            additionalProperties: {
+              type: "object",
+              properties: {
+                level: { type: "string", enum: ["mandatory", "advisory", "disabled"] },
+                reason: {
+                  type: "string",
+                  minLength: 1,
+                  description: "Why the level is lowered at this site",
+                },
+              },
+              required: ["level"],
+              additionalProperties: false,
+            },
+          },
+        },
+        additionalProperties: false,
+      },
       by_tag: {
         type: "array",
         description:

@@ -39,6 +39,16 @@ export interface SiteCredentials {
   device_password?: SecretRef;
 }
 
+/** A site's `[policy]` table (README, "Safety policies"). */
+export interface SitePolicy {
+  allow_cloud?: boolean;
+  allow_beta?: boolean;
+  firmware_minimum?: string;
+  wifi_change_limit?: number;
+  /** Rule id → its level at this site; a lowered level carries the reason. */
+  rules?: Record<string, { level: "advisory" | "mandatory" | "disabled"; reason?: string }>;
+}
+
 export interface Site {
   name: string;
   /** `devices/<site>/site.toml`, when the site has one. */
@@ -55,6 +65,8 @@ export interface Site {
   tagRules: TagRule[];
   /** `[firmware_campaign]`: how firmware updates roll out over the site. */
   campaign?: CampaignSpec;
+  /** The `[policy]` table: what the safety rules allow here, and the levels changed. */
+  policy?: SitePolicy;
 }
 
 export interface DesiredDevice {

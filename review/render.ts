@@ -1,4 +1,5 @@
 // Text, markdown and JSON for reviewers: `shelly-fleet diff` and the pull-request comment.
+import type { Violation } from "../policies/rules";
 import type { DeviceDiff, FleetDiff } from "./config-diff";
 import {
   type FieldChange,
@@ -280,11 +281,13 @@ export function renderPreviewComment(
   previews: StackPreview[],
   limit = GITHUB_COMMENT_LIMIT,
   reportUrl?: string,
+  violations: Violation[] = [],
 ): string {
   const header = [
     PREVIEW_COMMENT_MARKER,
     "### shelly-fleet preview",
     "",
+    ...policySection(violations),
     // An angle-bracketed destination: a URL's parentheses cannot end the link early.
     ...(reportUrl
       ? [`[Fleet report](<${reportUrl}>): overview, topology, drift and a page per device.`, ""]
@@ -310,6 +313,29 @@ export function renderPreviewComment(
     body = body.slice(0, limit - note.length) + note;
   }
   return body;
+}
+
+/**
+ * The safety policies' violations, before everything else: per device, each with its rule id,
+ * level, where (file:line and key) and the fix. Mandatory ones block `up`.
+ */
+export function policySection(violations: Violation[]): string[] {
+  if (violations.length === 0) return [];
+  const mandatory = violations.filter((v) => v.level === "mandatory").length;
+  const lines = [
+    `#### Policy violations: ${mandatory} mandatory (\`up\` refuses to run), ${violations.length - mandatory} advisory`,
+    "",
+  ];
+  const devices = [...new Set(violations.map((v) => v.device))];
+  for (const device of devices) {
+    lines.push(`- **${device}**`);
+    for (const v of violations.filter((x) => x.device === device)) {
+      const where = v.line === undefined ? v.file : `${v.file}:${v.line}`;
+      lines.push(`  - \`${v.rule}\` (${v.level}) \`${where}\` \`${v.key}\`: ${v.message}. Fix: ${v.fix}`);
+    }
+  }
+  lines.push("");
+  return lines;
 }
 
 /** What an update without visible fields changes: a secret's value (never shown), or plumbing. */

@@ -1,7 +1,7 @@
 // preview, up, refresh, destroy, demo: the real Pulumi engine on this project's program.
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import type { Stack } from "@pulumi/pulumi/automation";
+import type { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import {
   type CommandLineConfig,
   loadProgram,
@@ -22,6 +22,7 @@ import {
   upWithSummary,
 } from "../engine-runs";
 import { readDevicesBeforeCreate } from "../live-before-create";
+import { checkPolicies, POLICY_PACK_DIR } from "../policy-check";
 import { namespaced, readSecrets } from "../secret-input";
 import { tagTargets } from "../tag-targets";
 
@@ -44,6 +45,12 @@ const OPTIONS_HELP = `Options:
                             them) and their DHCP reservations, through Pulumi's --target
   -v, --verbose             every line of the engine's progress (default: only what changes or
                             fails, the diagnostics and the summary)
+      --no-policies         preview and up: skip the safety policies (README, "Safety policies");
+                            said in the output. By default they run first: violations are listed
+                            per device, and up stops on a mandatory one before any device is
+                            read or written; the engine runs the policy pack (policies/) too
+      --acknowledge-wifi-change   up and preview: more devices of a site than its
+                            wifi_change_limit may change WiFi secret in this run
   -h, --help                show this help`;
 
 function parseConfig(pairs: string[]): Record<string, string> {
@@ -72,6 +79,8 @@ interface EngineFlags {
   verbose: boolean;
   /** `--tag`: URN patterns of the tagged devices' resources. */
   target?: string[];
+  /** The policy pack, unless --no-policies. */
+  policyPacks?: string[];
 }
 
 type EngineAct = (stack: Stack, flags: EngineFlags) => Promise<number | undefined>;
@@ -102,6 +111,8 @@ function engineCommand(name: string, summary: string, extraHelp: string, act: En
           parallel: { type: "string", short: "p" },
           verbose: { type: "boolean", short: "v", default: false },
           tag: { type: "string", short: "t", multiple: true, default: [] },
+          "no-policies": { type: "boolean", default: false },
+          "acknowledge-wifi-change": { type: "boolean", default: false },
           help: { type: "boolean", short: "h", default: false },
         },
       });
@@ -120,6 +131,10 @@ function engineCommand(name: string, summary: string, extraHelp: string, act: En
       if (values.yes && name !== "up") throw new UsageError("--yes applies to up only");
       if (values.tag.length > 0 && name !== "preview" && name !== "up") {
         throw new UsageError("--tag applies to preview and up only");
+      }
+      const policies = name === "preview" || name === "up";
+      if ((values["no-policies"] || values["acknowledge-wifi-change"]) && !policies) {
+        throw new UsageError("--no-policies and --acknowledge-wifi-change apply to preview and up only");
       }
       if (values["skip-preview"] && !(name === "up" && values.yes)) {
         throw new UsageError("--skip-preview applies to up --yes only (nothing is shown to ask about)");
@@ -147,7 +162,28 @@ function engineCommand(name: string, summary: string, extraHelp: string, act: En
         program: loadProgram(),
         create: values.create,
       });
+      let policyPacks: string[] | undefined;
+      if (policies && values["no-policies"]) {
+        print("WARNING: --no-policies: the safety policies are NOT checked in this run\n\n");
+      } else if (policies) {
+        const check = await checkPolicies(
+          stack,
+          projectDir,
+          commandLine.config,
+          values["acknowledge-wifi-change"],
+        );
+        if (name === "up" && check.mandatory > 0) {
+          throw new UsageError(
+            `up stopped: ${check.mandatory} mandatory policy violation${check.mandatory === 1 ? "" : "s"} above; no device was read or written (fix the files, or lower the rule's level in site.toml with a reason)`,
+            1,
+          );
+        }
+        // The engine's analyzer reads the same fleet (policies/pack.ts).
+        (stack.workspace as LocalWorkspace).envVars.SHELLY_FLEET_ROOT = check.root;
+        policyPacks = [POLICY_PACK_DIR];
+      }
       const flags: EngineFlags = {
+        policyPacks,
         expectNoChanges: values["expect-no-changes"],
         json: values.json,
         parallel,
@@ -182,7 +218,7 @@ export const engineCommands: Command[] = [
       "  -b, --base REF            mark each field drift (the files equal REF's: the device changed)\n" +
       "                            or change (the files changed since REF), e.g. --base origin/main;\n" +
       "                            default: the merge base with the default branch, when in git\n",
-    async (stack, { expectNoChanges, json, parallel, configFile, baseRef, verbose, target }) => {
+    async (stack, { expectNoChanges, json, parallel, configFile, baseRef, verbose, target, policyPacks }) => {
       if (!json) {
         return previewWithFieldSummary(stack, {
           expectNoChanges,
@@ -191,13 +227,21 @@ export const engineCommands: Command[] = [
           baseRef,
           verbose,
           target,
+          policyPacks,
         });
       }
       // The document is printed even when the preview fails (drift under --expect-no-changes,
       // an engine error): its steps and diagnostics say why.
       const digest = new PreviewDigestBuilder();
       try {
-        await stack.preview({ expectNoChanges, parallel, configFile, target, onEvent: digest.onEvent });
+        await stack.preview({
+          expectNoChanges,
+          parallel,
+          configFile,
+          target,
+          policyPacks,
+          onEvent: digest.onEvent,
+        });
       } finally {
         const document = digest.digest();
         await readDevicesBeforeCreate(document, stack, configFile);
@@ -221,10 +265,10 @@ applied as its file says.
 
 Every device that answers is applied; one that cannot be reached or fails is reported and
 skipped (exit ${EXIT_DEVICES_NEED_ATTENTION}), and the next up picks it up.\n`,
-    async (stack, { parallel, confirm, skipPreview, verbose, target }) =>
+    async (stack, { parallel, confirm, skipPreview, verbose, target, policyPacks }) =>
       skipPreview
-        ? upWithSummary(stack, { parallel, verbose, target })
-        : previewThenUp(stack, { parallel, verbose, target }, confirm),
+        ? upWithSummary(stack, { parallel, verbose, target, policyPacks })
+        : previewThenUp(stack, { parallel, verbose, target, policyPacks }, confirm),
   ),
   engineCommand(
     "refresh",

@@ -2,6 +2,8 @@
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { UsageError } from "../../errors";
+import { loadFleet } from "../../fleet";
+import { checkFleetPolicies } from "../../policies/fleet";
 import { analyzePreview, readPreviewFile } from "../../review/preview-changes";
 import { GITHUB_COMMENT_LIMIT, renderPreviewComment } from "../../review/render";
 import { baseFieldsOf, loadBase } from "../base-commit";
@@ -15,7 +17,9 @@ into a markdown pull-request comment: a summary per stack (devices, DHCP reserva
 aliases to change; drift and change counts; risks with their reasons: reboot, connectivity,
 access, firmware; stack config changes), then each resource's field changes, each marked drift
 (the device differs from the base commit's files; applying reverts it) or change (the pull
-request set it). Secrets show as [secret]. The comment fits
+request set it). Secrets show as [secret]. Before all that, the safety policies' violations
+of each stack's site (the files under --root, as \`validate\` checks them), per device with the
+rule id, the file, line and key, and the fix. The comment fits
 GitHub's ${GITHUB_COMMENT_LIMIT.toLocaleString("en")}-character limit: the summaries are kept, details that do
 not fit are counted. Its first line is a marker the workflow uses to update the comment.
 
@@ -72,11 +76,17 @@ export const prCommentCommand: Command = {
       values.root === undefined ? defaultRoot() : path.resolve(values.root),
       values.base,
     );
+    const root = values.root === undefined ? defaultRoot() : path.resolve(values.root);
+    const violations = digests.flatMap(({ file, digest }) => {
+      const stack = analyzePreview(digest, path.basename(file, ".json")).stack;
+      const site = digest.config?.["shelly-fleet:site"] ?? stack;
+      return checkFleetPolicies(loadFleet({ root, site }));
+    });
     const previews = digests.map(({ file, digest }) => {
       const stack = analyzePreview(digest, path.basename(file, ".json")).stack;
       return analyzePreview(digest, stack, base && baseFieldsOf(base, digest, stack));
     });
-    print(renderPreviewComment(previews, GITHUB_COMMENT_LIMIT, reportUrl));
+    print(renderPreviewComment(previews, GITHUB_COMMENT_LIMIT, reportUrl, violations));
     return 0;
   },
 };

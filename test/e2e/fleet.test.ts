@@ -50,7 +50,9 @@ describe("fleet: the real engine against simulated devices", () => {
     fleetRoot = path.join(project.dir, "fleet");
     await writeFile(
       "devices/e2e/site.toml",
-      'profiles = ["base"]\n\n[credentials]\ndevice_password = { secret = "device-admin" }\n',
+      'profiles = ["base"]\n\n[credentials]\ndevice_password = { secret = "device-admin" }\n' +
+        // The tests turn the cloud on to make a change: the site allows it (policy cloud-off).
+        "\n[policy]\nallow_cloud = true\n",
     );
     await writeFile("profiles/base.toml", "[device]\neco_mode = true\n\n[cloud]\nenabled = false\n");
     await writeFile(

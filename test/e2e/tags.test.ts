@@ -41,7 +41,8 @@ describe("--tag: preview and up on the tagged devices only", () => {
         `mac = "${sim.identity.mac}"\naddress = "${sim.address}"\ntags = ${tags[name]}\n`,
       );
     }
-    await writeFile("devices/site/site.toml", 'profiles = ["base"]\n');
+    // The tests turn the cloud on to make a change: the site allows it (policy cloud-off).
+    await writeFile("devices/site/site.toml", 'profiles = ["base"]\n\n[policy]\nallow_cloud = true\n');
     await writeFile("profiles/base.toml", "[cloud]\nenabled = false\n");
   });
 

@@ -52,7 +52,9 @@ describe("an unhealthy site: the real engine with a dead device, a flaky one and
     }
     await writeFile(
       "devices/site/site.toml",
-      'profiles = ["base"]\n\n[credentials]\ndevice_password = { secret = "admin" }\n',
+      'profiles = ["base"]\n\n[credentials]\ndevice_password = { secret = "admin" }\n' +
+        // The tests turn the cloud on to make a change: the site allows it (policy cloud-off).
+        "\n[policy]\nallow_cloud = true\n",
     );
     await writeFile("profiles/base.toml", "[cloud]\nenabled = false\n");
   });

@@ -169,8 +169,68 @@ export function languageRuntime(settings: HostSettings): grpc.UntypedServiceImpl
     done,
   ) => done(null, new language.RuntimeOptionsResponse());
 
+  // Policy packs (kind "analyzer"): since CLI 3.221 the engine asks the language host to start
+  // them, in place of the old `pulumi-analyzer-policy` shim. As the official host does: node runs
+  // @pulumi/pulumi/cmd/run-policy-pack from the pack's own dependencies, in the pack's directory,
+  // with the engine's address and then the pack's directory; its output is streamed back, and the
+  // engine reads the analyzer's port from its first line.
+  const runPlugin: grpc.handleServerStreamingCall<language.RunPluginRequest, language.RunPluginResponse> = (
+    call,
+  ) => {
+    const request = call.request;
+    const dir = programDirectory(request.getInfo(), request.getPwd());
+    const fail = (message: string) => {
+      call.write(new language.RunPluginResponse().setStderr(Buffer.from(`${message}\n`)));
+      call.write(new language.RunPluginResponse().setExitcode(1));
+      call.end();
+    };
+    if (request.getKind() !== "analyzer") {
+      fail(
+        `pulumi-language-nodejs (shelly-fleet): only policy packs run as plugins here, not "${request.getKind()}"`,
+      );
+      return;
+    }
+    let entry: string;
+    try {
+      entry = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [dir] });
+    } catch {
+      fail(`@pulumi/pulumi is not installed for the policy pack in ${dir}: run \`npm ci\` there first`);
+      return;
+    }
+    const env = Object.fromEntries(
+      request
+        .getEnvList()
+        .map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]),
+    );
+    const child = spawn(process.execPath, [entry, ...request.getArgsList(), dir], {
+      cwd: dir,
+      env: request.getEnvList().length > 0 ? env : process.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    running.add(child);
+    child.stdout?.on("data", (chunk: Buffer) =>
+      call.write(new language.RunPluginResponse().setStdout(chunk)),
+    );
+    child.stderr?.on("data", (chunk: Buffer) =>
+      call.write(new language.RunPluginResponse().setStderr(chunk)),
+    );
+    // The engine cancels the call when it is done with the pack.
+    call.on("cancelled", () => child.kill("SIGTERM"));
+    child.on("error", (err) => {
+      running.delete(child);
+      fail(`could not start the policy pack with ${process.execPath}: ${err.message}`);
+    });
+    child.on("close", (code, signal) => {
+      running.delete(child);
+      if (call.cancelled) return;
+      call.write(new language.RunPluginResponse().setExitcode(code ?? (signal ? 1 : 0)));
+      call.end();
+    });
+  };
+
   return {
     handshake,
+    runPlugin,
     getPluginInfo,
     getRequiredPlugins,
     getRequiredPackages,

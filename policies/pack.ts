@@ -1,0 +1,114 @@
+// The Pulumi policy pack: the rules of policies/rules.ts over the ShellyDevice resources' inputs,
+// run by the engine (`pulumi preview --policy-pack policies`, and `shelly-fleet preview/up`).
+// The inputs carry each device's merged config; the fleet's files add what they do not carry
+// (the file and line of each key, the site's [policy] table, profiles, network settings). The
+// fleet is read from SHELLY_FLEET_ROOT, else the checkout this pack is part of.
+import * as path from "node:path";
+import {
+  PolicyPack,
+  type PolicyResource,
+  type ReportViolation,
+  type ResourceValidationPolicy,
+  type StackValidationPolicy,
+} from "@pulumi/policy";
+import { loadFleet, secretEnvName } from "../fleet";
+import type { Fleet } from "../fleet/types";
+import { fromEngine } from "../providers/shelly/engine-inputs";
+import { policyDevice, policySite } from "./fleet";
+import {
+  checkDevice,
+  checkFleet,
+  formatViolation,
+  type PolicyDevice,
+  type PolicySite,
+  RULES,
+  type Violation,
+} from "./rules";
+
+const DEVICE_TYPE = "pulumi-nodejs:dynamic/shelly:Device";
+
+/** dist/policies/pack.js → the checkout's root. */
+const root = path.resolve(process.env.SHELLY_FLEET_ROOT ?? path.join(__dirname, "..", ".."));
+const fleets = new Map<string, Fleet>();
+
+function fleetOf(site: string): Fleet {
+  let fleet = fleets.get(site);
+  if (!fleet) {
+    fleet = loadFleet({ root, site });
+    fleets.set(site, fleet);
+  }
+  return fleet;
+}
+
+function siteOf(name: string): PolicySite {
+  const site = fleetOf(name).sites.find((s) => s.name === name);
+  return site ? policySite(site) : { name };
+}
+
+/** A ShellyDevice's inputs as the rules' device, with what its file adds. */
+function deviceOf(props: Record<string, unknown>): PolicyDevice {
+  const inputs = fromEngine(props);
+  const loaded = fleetOf(inputs.site).devices.find((d) => d.name === inputs.name);
+  const fromFiles = loaded ? policyDevice(loaded) : undefined;
+  return {
+    ...fromFiles,
+    name: inputs.name,
+    site: inputs.site,
+    file: fromFiles?.file ?? `devices/${inputs.site}/${inputs.name}.toml`,
+    mac: inputs.mac,
+    address: inputs.address,
+    // What the engine is about to apply, not what the files say.
+    config: inputs.desired,
+  };
+}
+
+const secrets = (name: string) => process.env[secretEnvName(name)];
+
+/**
+ * One diagnostic per violation, at the level the site gives the rule. @pulumi/policy takes an
+ * object in place of the message for that (server.js makeReportViolationFun); its types only
+ * declare the string form.
+ */
+function report(reportViolation: ReportViolation, violation: Violation, urn?: string): void {
+  const diagnostic = { message: formatViolation(violation), enforcementLevel: violation.level, urn };
+  (reportViolation as unknown as (d: typeof diagnostic) => void)(diagnostic);
+}
+
+const isDevice = (type: string) => type === DEVICE_TYPE;
+
+const resourcePolicies: ResourceValidationPolicy[] = RULES.filter((rule) => rule.scope === "device").map(
+  (rule) => ({
+    name: rule.id,
+    description: rule.why,
+    enforcementLevel: rule.level,
+    validateResource: (args, reportViolation) => {
+      if (!isDevice(args.type)) return;
+      const device = deviceOf(args.props);
+      for (const violation of checkDevice(device, siteOf(device.site), secrets)) {
+        if (violation.rule === rule.id) report(reportViolation, violation);
+      }
+    },
+  }),
+);
+
+// The engine gives a pack the planned inputs, not the state before them, so a change of WiFi
+// secret cannot be seen here: `shelly-fleet preview/up` check wifi-secret-mass-change.
+const stackPolicies: StackValidationPolicy[] = RULES.filter(
+  (rule) => rule.scope === "fleet" && rule.id !== "wifi-secret-mass-change",
+).map((rule) => ({
+  name: rule.id,
+  description: rule.why,
+  enforcementLevel: rule.level,
+  validateStack: (args, reportViolation) => {
+    const resources = args.resources.filter((r: PolicyResource) => isDevice(r.type));
+    const devices = resources.map((r) => deviceOf(r.props));
+    const sites = [...new Set(devices.map((d) => d.site))].map(siteOf);
+    for (const violation of checkFleet(devices, sites)) {
+      if (violation.rule !== rule.id) continue;
+      const index = devices.findIndex((d) => d.name === violation.device && d.site);
+      report(reportViolation, violation, resources[index]?.urn);
+    }
+  },
+}));
+
+new PolicyPack("shelly-fleet", { policies: [...resourcePolicies, ...stackPolicies] });
