@@ -7,7 +7,7 @@ import { formatViolation } from "../../policies/rules";
 import { type Command, print } from "../command";
 import { formatError, resolveFleetOptions } from "../fleet-options";
 
-const HELP = `Usage: shelly-fleet validate [--root DIR] [--site NAME] [--json]
+const HELP = `Usage: shelly-fleet validate [--root DIR] [--site NAME] [--json] [--no-policies]
 
 Check the device files, profiles and site files: TOML syntax, the schema, merges, substitutions,
 duplicates, addresses, and keys against the model the file names. No network. Prints every error
@@ -17,13 +17,15 @@ Then the safety policies (README, "Safety policies"), the same rules \`preview\`
 each violation as \`file:line: key.path: [level rule-id] device NAME: message (fix: …)\`. A WiFi
 key's length is checked when its value is in the environment (SHELLY_FLEET_SECRET_<NAME>).
 Exit status: 0 valid (with or without warnings and advisory violations), 1 invalid or a
-mandatory violation, 2 usage error.
+mandatory violation, 2 usage error. \`--no-policies\` checks the files alone (a file just adopted
+from a device with auth off is valid, and violates \`device-auth\`).
 
 Options:
   -r, --root DIR    the fleet's root (devices/, profiles/, stacks/); default: the project
                     around the current directory
   -s, --site NAME   check this site's devices only (profiles are always checked)
       --json        print the result as JSON
+      --no-policies skip the safety policies (says so on standard error)
   -h, --help        show this help
 `;
 
@@ -39,6 +41,7 @@ export const validateCommand: Command = {
         root: { type: "string", short: "r" },
         site: { type: "string", short: "s" },
         json: { type: "boolean", default: false },
+        "no-policies": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -51,9 +54,13 @@ export const validateCommand: Command = {
     const fleet = loadFleet(options);
     // A duplicate the loader already refused is not reported twice.
     const refused = new Set(fleet.errors.map((e) => `${e.file}\u0000${e.keyPath}`));
-    const violations = checkFleetPolicies(fleet, {
-      secrets: (name) => process.env[secretEnvName(name)],
-    }).filter((v) => !refused.has(`${v.file}\u0000${v.key}`));
+    if (values["no-policies"])
+      process.stderr.write("shelly-fleet: safety policies not checked (--no-policies)\n");
+    const violations = values["no-policies"]
+      ? []
+      : checkFleetPolicies(fleet, {
+          secrets: (name) => process.env[secretEnvName(name)],
+        }).filter((v) => !refused.has(`${v.file}\u0000${v.key}`));
     const mandatory = violations.filter((v) => v.level === "mandatory").length;
     const valid = fleet.errors.length === 0 && mandatory === 0;
     if (values.json) {

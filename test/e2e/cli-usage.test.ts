@@ -37,7 +37,8 @@ describe("shelly-fleet command line", () => {
       expect(result.stdout).toBe("");
       expect(result.stderr.trim().split("\n")).toHaveLength(1);
       expect(result.stderr).toMatch(/^shelly-fleet: needs Node\.js 22 or newer, found 20\.1\.0 \(/);
-      expect(result.stderr).toContain("source scripts/env.sh");
+      // The bootstrap by its full path, runnable from wherever the user is.
+      expect(result.stderr).toContain(`source ${path.join(REPO_ROOT, "scripts", "env.sh")}`);
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
