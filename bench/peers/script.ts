@@ -36,21 +36,15 @@ async function check(
   return differingKeys(document, wireChecks(config, gen));
 }
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({
-    args: process.argv.slice(2),
-    options: {
-      root: { type: "string" },
-      site: { type: "string" },
-      concurrency: { type: "string", default: "32" },
-    },
-  });
-  if (values.root === undefined) throw new Error("--root DIR is required");
-  const fleet = loadFleet({ root: values.root, site: values.site });
-  if (fleet.errors.length > 0) {
-    for (const error of fleet.errors) process.stderr.write(`${formatFleetError(error)}\n`);
-    return 2;
-  }
+/** Every device of the files checked, `concurrency` at a time: the drifted ones, and those not checked. */
+export async function findDrift(options: {
+  root: string;
+  site?: string;
+  concurrency: number;
+}): Promise<{ drifted: string[]; failed: string[] }> {
+  const fleet = loadFleet({ root: options.root, site: options.site });
+  if (fleet.errors.length > 0)
+    throw new Error(fleet.errors.map((error) => formatFleetError(error)).join("\n"));
   const drifted: string[] = [];
   const failed: string[] = [];
   let next = 0;
@@ -64,23 +58,38 @@ async function main(): Promise<number> {
       }
     }
   };
-  await Promise.all(Array.from({ length: Number(values.concurrency) }, worker));
-  process.stdout.write(
-    drifted
-      .sort()
-      .map((name) => `${name}\n`)
-      .join(""),
-  );
-  for (const line of failed.sort()) process.stderr.write(`${line}\n`);
+  await Promise.all(Array.from({ length: options.concurrency }, worker));
+  return { drifted: drifted.sort(), failed: failed.sort() };
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: {
+      root: { type: "string" },
+      site: { type: "string" },
+      concurrency: { type: "string", default: "32" },
+    },
+  });
+  if (values.root === undefined) throw new Error("--root DIR is required");
+  const { drifted, failed } = await findDrift({
+    root: values.root,
+    site: values.site,
+    concurrency: Number(values.concurrency),
+  });
+  process.stdout.write(drifted.map((name) => `${name}\n`).join(""));
+  for (const line of failed) process.stderr.write(`${line}\n`);
   return failed.length > 0 ? 1 : 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`script: ${(err as Error).message}\n`);
-    process.exitCode = 1;
-  },
-);
+if (require.main === module) {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`script: ${(err as Error).message}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
