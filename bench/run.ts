@@ -56,7 +56,7 @@ const SIZES = values.sizes.split(",").map(Number);
 const LATENCY_MS = Number(values["latency-ms"]);
 const PARALLEL = Number(values.parallel);
 const SITES = Number(values.sites);
-const SELECTED: string[] = values.scenarios.split(",");
+const SELECTED: string[] = values.scenarios.split(",").filter(Boolean);
 if (values["multi-site"]) SELECTED.push("multi-site-up-empty", "multi-site-preview-no-drift");
 const SELECTED_PEERS = values.peers === "none" || values.peers === "" ? [] : values.peers.split(",");
 for (const name of SELECTED) {
