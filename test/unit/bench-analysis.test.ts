@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { assertSameDrift, driftSetDifference, logLogSlope } from "../../bench/analysis";
 import { ansibleInventory } from "../../bench/peers/ansible";
 import { differingKeys, wireChecks } from "../../bench/peers/wire-checks";
+import { markdown, type Result } from "../../bench/report";
 import { hostOf, subnetFor } from "../../bench/sim-fleet";
 import type { DesiredDevice } from "../../fleet";
 
@@ -125,5 +126,42 @@ describe("the simulated fleet's addresses", () => {
       expect(host === "127.88.0.0" || host === "127.88.31.255").toBe(false);
     }
     expect(() => subnetFor(70_000)).toThrow("do not fit");
+  });
+});
+
+describe("results.md's growth section", () => {
+  const row = (n: number, wall: number): Result => ({
+    n,
+    scenario: "preview-no-drift",
+    tool: "shelly-fleet",
+    wall_s: wall,
+    floor_s: wall / 2,
+    engine_floor_s: wall / 2,
+    device_floor_s: 0,
+    ratio: 2,
+    reads_per_device: 1,
+    writes_per_device: 0,
+    peak_rss_mb: 512,
+    peak_rss_cli_mb: 200,
+    peak_rss_engine_mb: 112,
+    peak_rss_provider_mb: 200,
+    cpu_s: { cli: 1, engine: 1, provider: 1, total: 3 },
+    state_kb_per_device: 2.5,
+  });
+
+  it("gives per-device figures at each N and the fitted exponent", () => {
+    const text = markdown([row(100, 10), row(1000, 100), row(5000, 500)], {
+      latencyMs: 50,
+      parallel: 32,
+      peers: [],
+    });
+    expect(text).toContain("| preview-no-drift | 5000 | 500 | 100 | 50 | 512 | 104.9 | 2.5 |");
+    expect(text).toContain("- preview-no-drift: wall ∝ N^1 (floor: N^1), N = 100, 1000, 5000");
+  });
+
+  it("says a single size gives no curve", () => {
+    expect(markdown([row(20, 5)], { latencyMs: 50, parallel: 32, peers: [] })).toContain(
+      "One fleet size only",
+    );
   });
 });
