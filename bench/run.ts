@@ -1,26 +1,22 @@
 // `npm run bench`: fleet-scale preview and up with the real engine against simulated devices,
-// each scenario next to its floor measured in the same run. Writes bench/results.{md,json}.
+// each scenario next to its floor measured in the same run, and the tools a user would use instead
+// (a plain script, an Ansible playbook) on the same fleet. Writes bench/results.{md,json}.
 //
 // floor = the engine's own cost (the same number of no-op dynamic resources, same scenario)
 //       + the device round trips that cannot be avoided (requests × latency / concurrency).
 // `status` and `discover` run no engine: their floor is the round trips alone.
-import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { type SimDevice, startDevice } from "../sim";
+import { loadFleet } from "../fleet";
+import type { SimDevice } from "../sim";
+import { assertSameDrift } from "./analysis";
+import { type Measured, measure, type Run } from "./measure";
+import { ansibleInventory, ansibleRun } from "./peers/ansible";
+import { markdown, type Result, SCENARIOS, type Scenario, type Tool } from "./results-md";
+import { checkFileLimit, counts, drift, startBenchFleet, writeFleet } from "./sim-fleet";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const SCENARIOS = [
-  "status",
-  "discover",
-  "up-empty",
-  "preview-no-drift",
-  "preview-drift-1pct",
-  "up-repair-1pct",
-] as const;
-type Scenario = (typeof SCENARIOS)[number];
 
 /** Requests per device a correct tool cannot avoid, per scenario (see README, "Benchmarks"). */
 const UNAVOIDABLE = {
@@ -36,24 +32,12 @@ const UNAVOIDABLE = {
   "preview-drift-1pct": { perDevice: 1, perDrifted: 1 },
   // and, for a drifted device: full read, one write, verify
   "up-repair-1pct": { perDevice: 1, perDrifted: 3 },
+  // as up-empty and preview-no-drift, the fleet split among stacks
+  "multi-site-up-empty": { perDevice: 5, perDrifted: 0 },
+  "multi-site-preview-no-drift": { perDevice: 1, perDrifted: 0 },
 } satisfies Record<Scenario, { perDevice: number; perDrifted: number }>;
 
-interface Result {
-  n: number;
-  scenario: Scenario;
-  wall_s: number;
-  floor_s: number;
-  engine_floor_s: number;
-  device_floor_s: number;
-  ratio: number;
-  reads_per_device: number;
-  writes_per_device: number;
-  peak_rss_mb: number;
-  peak_rss_cli_mb: number;
-  peak_rss_engine_mb: number;
-  peak_rss_provider_mb: number;
-  cpu_s: { cli: number; engine: number; provider: number };
-}
+const PEERS = ["script", "ansible"] as const;
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -61,101 +45,45 @@ const { values } = parseArgs({
     sizes: { type: "string", default: "10,100,1000" },
     "latency-ms": { type: "string", default: "50" },
     parallel: { type: "string", default: "32" },
-    scenarios: { type: "string", default: SCENARIOS.join(",") },
+    scenarios: { type: "string", default: SCENARIOS.filter((s) => !s.startsWith("multi-site")).join(",") },
+    peers: { type: "string", default: PEERS.join(",") },
+    "multi-site": { type: "boolean", default: false },
+    sites: { type: "string", default: "5" },
     out: { type: "string", default: path.join(ROOT, "bench") },
   },
 });
 const SIZES = values.sizes.split(",").map(Number);
 const LATENCY_MS = Number(values["latency-ms"]);
 const PARALLEL = Number(values.parallel);
-const SELECTED = values.scenarios.split(",");
+const SITES = Number(values.sites);
+const SELECTED: string[] = values.scenarios.split(",").filter(Boolean);
+if (values["multi-site"]) SELECTED.push("multi-site-up-empty", "multi-site-preview-no-drift");
+const SELECTED_PEERS = values.peers === "none" || values.peers === "" ? [] : values.peers.split(",");
 for (const name of SELECTED) {
   if (!(SCENARIOS as readonly string[]).includes(name)) {
     throw new Error(`--scenarios: no scenario "${name}" (${SCENARIOS.join(", ")})`);
   }
+}
+for (const name of SELECTED_PEERS) {
+  if (!(PEERS as readonly string[]).includes(name))
+    throw new Error(`--peers: no peer "${name}" (${PEERS.join(", ")}, none)`);
+}
+for (const n of SIZES) {
+  if (!(Number.isInteger(n) && n > 0)) throw new Error(`--sizes: "${n}" is not a positive whole number`);
+  if (values["multi-site"] && n % SITES !== 0)
+    throw new Error(`--multi-site: ${n} devices do not split into ${SITES} sites`);
 }
 
 function log(text: string): void {
   process.stderr.write(`bench: ${text}\n`);
 }
 
-/** Peak resident memory of a process tree, by role, sampled from /proc while it runs. */
-class MemoryWatch {
-  readonly peakKb = { cli: 0, engine: 0, provider: 0, total: 0 };
-  /** CPU seconds per role, at the last sample: where the time goes. */
-  readonly cpuSeconds = { cli: 0, engine: 0, provider: 0 };
-  private readonly timer: NodeJS.Timeout;
-  constructor(private readonly rootPid: number) {
-    this.timer = setInterval(() => this.sample(), 100);
-  }
-  private sample(): void {
-    const children = new Map<number, number[]>();
-    for (const entry of fs.readdirSync("/proc")) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
-        const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-        children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-      } catch {
-        // The process ended between the listing and the read.
-      }
-    }
-    let total = 0;
-    const visit = (pid: number) => {
-      try {
-        const rss = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
-        const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        const cpu = (Number(fields[11]) + Number(fields[12])) / 100;
-        const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
-        const role =
-          pid === this.rootPid
-            ? "cli"
-            : /dynamic-provider/.test(cmdline)
-              ? "provider"
-              : /pulumi /.test(`${cmdline} `)
-                ? "engine"
-                : undefined;
-        if (role) {
-          this.peakKb[role] = Math.max(this.peakKb[role], rss);
-          this.cpuSeconds[role] = Math.max(this.cpuSeconds[role], cpu);
-        }
-        total += rss;
-      } catch {
-        return;
-      }
-      for (const child of children.get(pid) ?? []) visit(child);
-    };
-    visit(this.rootPid);
-    this.peakKb.total = Math.max(this.peakKb.total, total);
-  }
-  stop(): void {
-    clearInterval(this.timer);
-  }
-}
-
-async function timed(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ seconds: number; memory: MemoryWatch["peakKb"]; cpu: MemoryWatch["cpuSeconds"] }> {
-  const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, args, {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  const watch = new MemoryWatch(child.pid as number);
-  let stderr = "";
-  child.stderr.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
-  watch.stop();
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  // preview exits 0 with changes; anything else is a failed run, not a measurement.
-  if (code !== 0) throw new Error(`${args.slice(1, 3).join(" ")} exited ${code}: ${stderr.slice(-2000)}`);
-  return { seconds, memory: watch.peakKb, cpu: watch.cpuSeconds };
-}
+const node = (args: string[], env: NodeJS.ProcessEnv = {}): Run => ({
+  command: process.execPath,
+  args,
+  env,
+  cwd: ROOT,
+});
 
 function scratchProject(dir: string): NodeJS.ProcessEnv {
   fs.rmSync(dir, { recursive: true, force: true });
@@ -166,157 +94,53 @@ function scratchProject(dir: string): NodeJS.ProcessEnv {
   return { PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`, PULUMI_CONFIG_PASSPHRASE: "bench" };
 }
 
-/** Device i's own loopback address, as on a subnet: 127.88.0.1 upwards, all on one port. */
-const hostOf = (i: number) => `127.88.${Math.floor((i + 1) / 256)}.${(i + 1) % 256}`;
-
-/** The smallest range 127.88.0.0/P holding every device's address. */
-function subnetFor(n: number): string {
-  return `127.88.0.0/${32 - Math.ceil(Math.log2(n + 2))}`;
-}
-
-async function startFleet(n: number): Promise<SimDevice[]> {
-  const devices: SimDevice[] = [];
-  let port = 0;
-  for (let i = 0; i < n; i++) {
-    const capture = i % 2 === 0 ? "gen1-shelly1" : "gen2-plus1pm";
-    const mac = `02BE${i.toString(16).padStart(8, "0")}`.toUpperCase();
-    const device = await startDevice(path.join(ROOT, "sim", "devices", capture), {
-      host: hostOf(i),
-      port,
-      mac,
-      faults: { latencyMs: LATENCY_MS },
-    });
-    port ||= Number(new URL(device.address).port);
-    devices.push(device);
+/** Bytes of the stacks' checkpoints in a project's file backend (.pulumi/stacks/<project>/<stack>.json). */
+function stateBytes(project: string, stacks: string[]): number | undefined {
+  const dir = path.join(project, "state", ".pulumi", "stacks");
+  if (!fs.existsSync(dir)) return undefined;
+  let bytes = 0;
+  let found = 0;
+  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile() && stacks.some((stack) => entry.name === `${stack}.json`)) {
+      bytes += fs.statSync(path.join(entry.parentPath, entry.name)).size;
+      found++;
+    }
   }
-  return devices;
+  return found === stacks.length ? bytes : undefined;
 }
 
-function writeFleet(root: string, devices: SimDevice[]): void {
-  const dir = path.join(root, "devices", "bench");
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, "site.toml"), `subnet = "${subnetFor(devices.length)}"\n`);
-  devices.forEach((device, i) => {
-    fs.writeFileSync(
-      path.join(dir, `dev-${i}.toml`),
-      `mac = "${device.identity.mac}"\naddress = "${device.address}"\n\n[device]\nname = "Bench ${i}"\n\n[[switch]]\nid = 0\nname = "Output ${i}"\n`,
-    );
-  });
+/**
+ * The devices shelly-fleet preview plans to update, from the engine's own step lines in its text
+ * output (` ~  pulumi-nodejs:dynamic/shelly:Device dev-0 update [diff: ~switch:0]`).
+ */
+function driftedInPreview(output: string): string[] {
+  const names = new Set<string>();
+  for (const match of output.matchAll(/:Device (\S+) update\b/g)) names.add(match[1] as string);
+  return [...names].sort();
 }
 
-function drift(devices: SimDevice[], count: number): void {
-  for (const device of devices.slice(0, count)) {
-    device.protocol.drift(
-      device.identity.gen > 1
-        ? { "switch:0": { name: "changed by hand" } }
-        : { relays: [{ name: "changed by hand" }] },
-    );
-  }
-}
-
-function counts(devices: SimDevice[]): { reads: number; writes: number } {
-  let reads = 0;
-  let writes = 0;
-  for (const device of devices) {
-    reads += device.log.count({ kind: "read" });
-    writes += device.log.count({ kind: "write" });
-    device.log.clear();
-  }
-  return { reads: reads / devices.length, writes: writes / devices.length };
+interface SizeContext {
+  n: number;
+  work: string;
+  devices: SimDevice[];
+  fleetRoot: string;
+  drifted: number;
 }
 
 async function benchSize(n: number): Promise<Result[]> {
   const work = path.join(ROOT, ".tmp", `bench-${n}`);
+  fs.rmSync(work, { recursive: true, force: true });
   log(`N=${n}: starting ${n} simulated devices (latency ${LATENCY_MS} ms)`);
-  const devices = await startFleet(n);
+  checkFileLimit(n, PARALLEL);
+  const devices = await startBenchFleet(ROOT, n, LATENCY_MS, log);
   const results: Result[] = [];
   try {
     const fleetRoot = path.join(work, "fleet");
     writeFleet(fleetRoot, devices);
-    const env = scratchProject(path.join(work, "project"));
-    const noopEnv = scratchProject(path.join(work, "noop"));
-    const drifted = Math.max(1, Math.round(n / 100));
-    const cli = (command: string) => [
-      path.join(ROOT, "bin", "shelly-fleet"),
-      command,
-      // The engine's own work is measured: a stack made on first use, up without its preview.
-      "--create",
-      ...(command === "up" ? ["--yes", "--skip-preview"] : []),
-      "--stack",
-      "bench",
-      "--dir",
-      path.join(work, "project"),
-      "-c",
-      `root=${fleetRoot}`,
-      "-c",
-      "site=bench",
-      "--parallel",
-      String(PARALLEL),
-    ];
-    const noop = (command: string, changed: number) => [
-      path.join(ROOT, "dist", "bench", "noop.js"),
-      command,
-      "--dir",
-      path.join(work, "noop"),
-      "--stack",
-      "bench",
-      "--count",
-      String(n),
-      "--changed",
-      String(changed),
-      "--parallel",
-      String(PARALLEL),
-    ];
-    const port = new URL((devices[0] as SimDevice).address).port;
-    const fleetCommand = (command: string) => [
-      path.join(ROOT, "bin", "shelly-fleet"),
-      command,
-      "--root",
-      fleetRoot,
-      "--site",
-      "bench",
-      "--concurrency",
-      String(PARALLEL),
-      ...(command === "discover" ? ["--port", port] : []),
-      "--json",
-    ];
-    // Before the engine's scenarios: every device as its file says, so status exits 0.
-    for (const scenario of ["status", "discover"] as const) {
-      if (!SELECTED.includes(scenario)) continue;
-      log(`N=${n}: ${scenario}`);
-      counts(devices);
-      const run = await timed(fleetCommand(scenario), {});
-      const perDevice = counts(devices);
-      const deviceFloor = (UNAVOIDABLE[scenario].perDevice * n * LATENCY_MS) / 1000 / PARALLEL;
-      results.push(result(n, scenario, run, { seconds: 0 }, deviceFloor, perDevice));
-    }
-    const steps: { scenario: Scenario; command: string; changed: number; before?: () => void }[] = [
-      { scenario: "up-empty", command: "up", changed: 0 },
-      { scenario: "preview-no-drift", command: "preview", changed: 0 },
-      {
-        scenario: "preview-drift-1pct",
-        command: "preview",
-        changed: drifted,
-        before: () => drift(devices, drifted),
-      },
-      { scenario: "up-repair-1pct", command: "up", changed: drifted },
-    ];
-    counts(devices);
-    for (const step of steps) {
-      if (!SELECTED.includes(step.scenario)) continue;
-      step.before?.();
-      log(`N=${n}: ${step.scenario}`);
-      const run = await timed(cli(step.command), env);
-      const perDevice = counts(devices);
-      const floor = await timed(noop(step.command, step.changed), noopEnv);
-      const unavoidable = UNAVOIDABLE[step.scenario];
-      const requests = unavoidable.perDevice * n + unavoidable.perDrifted * drifted;
-      const deviceFloor = (requests * LATENCY_MS) / 1000 / PARALLEL;
-      results.push(result(n, step.scenario, run, floor, deviceFloor, perDevice));
-      log(
-        `  (floor CPU s: cli ${round(floor.cpu.cli)}, engine ${round(floor.cpu.engine)}, provider ${round(floor.cpu.provider)})`,
-      );
-    }
+    const context: SizeContext = { n, work, devices, fleetRoot, drifted: Math.max(1, Math.round(n / 100)) };
+    results.push(...(await fleetCommands(context)));
+    results.push(...(await engineScenarios(context)));
+    if (SELECTED.includes("multi-site-up-empty")) results.push(...(await multiSite(context)));
   } finally {
     await Promise.all(devices.map((device) => device.close()));
     fs.rmSync(work, { recursive: true, force: true });
@@ -324,37 +148,267 @@ async function benchSize(n: number): Promise<Result[]> {
   return results;
 }
 
-type Timed = Awaited<ReturnType<typeof timed>>;
+/** The single-stack fleet's files, read `--concurrency` = parallel devices at a time. */
+const siteArgs = (fleetRoot: string) => [
+  "--root",
+  fleetRoot,
+  "--site",
+  "bench",
+  "--concurrency",
+  String(PARALLEL),
+];
+
+/** status and discover, before the engine's scenarios: every device as its file says. */
+async function fleetCommands({ n, devices, fleetRoot }: SizeContext): Promise<Result[]> {
+  const results: Result[] = [];
+  const port = new URL((devices[0] as SimDevice).address).port;
+  for (const scenario of ["status", "discover"] as const) {
+    if (!SELECTED.includes(scenario)) continue;
+    log(`N=${n}: ${scenario}`);
+    counts(devices);
+    const run = await measure([
+      node([
+        path.join(ROOT, "bin", "shelly-fleet"),
+        scenario,
+        ...siteArgs(fleetRoot),
+        ...(scenario === "discover" ? ["--port", port] : []),
+        "--json",
+      ]),
+    ]);
+    const deviceFloor = (UNAVOIDABLE[scenario].perDevice * n * LATENCY_MS) / 1000 / PARALLEL;
+    results.push(result({ n, scenario, tool: "shelly-fleet", run, deviceFloor, perDevice: counts(devices) }));
+  }
+  return results;
+}
+
+function engineArgs(command: string, project: string, fleetRoot: string, stack: string): string[] {
+  return [
+    path.join(ROOT, "bin", "shelly-fleet"),
+    command,
+    // The engine's own work is measured: a stack made on first use, up without its preview.
+    "--create",
+    ...(command === "up" ? ["--yes", "--skip-preview"] : []),
+    "--stack",
+    stack,
+    "--dir",
+    project,
+    "-c",
+    `root=${fleetRoot}`,
+    "-c",
+    `site=${stack}`,
+    "--parallel",
+    String(PARALLEL),
+  ];
+}
+
+function noopArgs(command: string, project: string, stack: string, count: number, changed: number): string[] {
+  return [
+    path.join(ROOT, "dist", "bench", "noop.js"),
+    command,
+    "--dir",
+    project,
+    "--stack",
+    stack,
+    "--count",
+    String(count),
+    "--changed",
+    String(changed),
+    "--parallel",
+    String(PARALLEL),
+  ];
+}
+
+async function engineScenarios(context: SizeContext): Promise<Result[]> {
+  const { n, work, devices, fleetRoot, drifted } = context;
+  const project = path.join(work, "project");
+  const env = scratchProject(project);
+  const noopProject = path.join(work, "noop");
+  const noopEnv = scratchProject(noopProject);
+  const results: Result[] = [];
+  let driftedFiles: string[] = [];
+  const steps: { scenario: Scenario; command: string; changed: number; before?: () => void }[] = [
+    { scenario: "up-empty", command: "up", changed: 0 },
+    { scenario: "preview-no-drift", command: "preview", changed: 0 },
+    {
+      scenario: "preview-drift-1pct",
+      command: "preview",
+      changed: drifted,
+      before: () => {
+        driftedFiles = drift(devices, drifted);
+      },
+    },
+    { scenario: "up-repair-1pct", command: "up", changed: drifted },
+  ];
+  counts(devices);
+  for (const step of steps) {
+    if (!SELECTED.includes(step.scenario)) continue;
+    step.before?.();
+    log(`N=${n}: ${step.scenario}`);
+    const run = await measure([node(engineArgs(step.command, project, fleetRoot, "bench"), env)]);
+    const perDevice = counts(devices);
+    const floor = await measure([
+      node(noopArgs(step.command, noopProject, "bench", n, step.changed), noopEnv),
+    ]);
+    const unavoidable = UNAVOIDABLE[step.scenario];
+    const deviceFloor =
+      ((unavoidable.perDevice * n + unavoidable.perDrifted * drifted) * LATENCY_MS) / 1000 / PARALLEL;
+    const ours = engineResult({ n, scenario: step.scenario, run, floor, deviceFloor, perDevice }, project, [
+      "bench",
+    ]);
+    results.push(ours);
+    if (step.scenario === "preview-drift-1pct") {
+      const found = driftedInPreview(run.stdout[0] ?? "");
+      assertSameDrift("shelly-fleet preview", "the bench changed by hand", driftedFiles, found);
+      results.push(...(await peers(context, ours, found)));
+    }
+  }
+  return results;
+}
+
+/** The tools a user would use instead, on the drifted fleet: the same answer, or the bench fails. */
+async function peers(context: SizeContext, ours: Result, expected: string[]): Promise<Result[]> {
+  const { n, work, devices, fleetRoot } = context;
+  const results: Result[] = [];
+  for (const tool of SELECTED_PEERS as Tool[]) {
+    log(`N=${n}: ${ours.scenario}, ${tool}`);
+    counts(devices);
+    let run: Measured;
+    let found: string[];
+    if (tool === "script") {
+      run = await measure([
+        node([path.join(ROOT, "dist", "bench", "peers", "script.js"), ...siteArgs(fleetRoot)]),
+      ]);
+      found = (run.stdout[0] ?? "").split("\n").filter(Boolean);
+    } else {
+      const dir = path.join(work, "ansible");
+      fs.mkdirSync(dir, { recursive: true });
+      const fleet = loadFleet({ root: fleetRoot, site: "bench" });
+      const inventory = path.join(dir, "inventory.json");
+      fs.writeFileSync(inventory, JSON.stringify(ansibleInventory(fleet.devices)));
+      const report = path.join(dir, "drifted.txt");
+      run = await measure([
+        ansibleRun({
+          playbook: path.join(ROOT, "bench", "peers", "ansible", "drift.yml"),
+          inventory,
+          report,
+          forks: PARALLEL,
+          work: dir,
+          cwd: ROOT,
+        }),
+      ]);
+      found = fs.readFileSync(report, "utf8").split("\n").filter(Boolean);
+    }
+    assertSameDrift(tool, "shelly-fleet preview", expected, found);
+    const peer = result({
+      n,
+      scenario: ours.scenario,
+      tool,
+      run,
+      deviceFloor: ours.device_floor_s,
+      perDevice: counts(devices),
+    });
+    peer.wall_vs_shelly_fleet = round(peer.wall_s / ours.wall_s);
+    results.push(peer);
+  }
+  return results;
+}
+
+/**
+ * Stand-in for a multi-site run (shelly-fleet has no one-command form yet): one `shelly-fleet`
+ * process per site's stack, all at once, against the no-op floor run the same way.
+ */
+async function multiSite({ n, work, devices }: SizeContext): Promise<Result[]> {
+  const fleetRoot = path.join(work, "fleet-sites");
+  const stacks = writeFleet(fleetRoot, devices, SITES);
+  const project = path.join(work, "project-sites");
+  const env = scratchProject(project);
+  const noopProject = path.join(work, "noop-sites");
+  const noopEnv = scratchProject(noopProject);
+  const results: Result[] = [];
+  for (const [scenario, command] of [
+    ["multi-site-up-empty", "up"],
+    ["multi-site-preview-no-drift", "preview"],
+  ] as const) {
+    log(`N=${n}: ${scenario} (${SITES} stacks of ${n / SITES}, one process each, at once)`);
+    counts(devices);
+    const run = await measure(
+      stacks.map((stack) => node(engineArgs(command, project, fleetRoot, stack), env)),
+    );
+    const perDevice = counts(devices);
+    const floor = await measure(
+      stacks.map((stack) => node(noopArgs(command, noopProject, stack, n / SITES, 0), noopEnv)),
+    );
+    const deviceFloor = (UNAVOIDABLE[scenario].perDevice * n * LATENCY_MS) / 1000 / PARALLEL / SITES;
+    results.push({
+      ...engineResult({ n, scenario, run, floor, deviceFloor, perDevice }, project, stacks),
+      stacks: SITES,
+    });
+  }
+  return results;
+}
+
+/** A shelly-fleet engine run beside its floor, with the size of its stacks' state afterwards. */
+function engineResult(
+  m: {
+    n: number;
+    scenario: Scenario;
+    run: Measured;
+    floor: Measured;
+    deviceFloor: number;
+    perDevice: { reads: number; writes: number };
+  },
+  project: string,
+  stacks: string[],
+): Result {
+  const state = stateBytes(project, stacks);
+  return result({
+    ...m,
+    tool: "shelly-fleet",
+    engineFloor: m.floor,
+    stateKbPerDevice: state === undefined ? undefined : state / 1024 / m.n,
+  });
+}
 
 /** One measurement beside its floor, logged as it is taken. */
-function result(
-  n: number,
-  scenario: Scenario,
-  run: Timed,
-  engineFloor: { seconds: number },
-  deviceFloor: number,
-  perDevice: { reads: number; writes: number },
-): Result {
-  const floorSeconds = engineFloor.seconds + deviceFloor;
+function result(m: {
+  n: number;
+  scenario: Scenario;
+  tool: Tool;
+  run: Measured;
+  engineFloor?: { seconds: number };
+  deviceFloor: number;
+  perDevice: { reads: number; writes: number };
+  stateKbPerDevice?: number;
+}): Result {
+  const engineFloor = m.engineFloor?.seconds ?? 0;
+  const floorSeconds = engineFloor + m.deviceFloor;
   const mb = (kb: number) => Math.round(kb / 102.4) / 10;
+  const { run } = m;
   const r: Result = {
-    n,
-    scenario,
+    n: m.n,
+    scenario: m.scenario,
+    tool: m.tool,
     wall_s: round(run.seconds),
     floor_s: round(floorSeconds),
-    engine_floor_s: round(engineFloor.seconds),
-    device_floor_s: round(deviceFloor),
+    engine_floor_s: round(engineFloor),
+    device_floor_s: round(m.deviceFloor),
     ratio: round(run.seconds / floorSeconds),
-    reads_per_device: round(perDevice.reads),
-    writes_per_device: round(perDevice.writes),
+    reads_per_device: round(m.perDevice.reads),
+    writes_per_device: round(m.perDevice.writes),
     peak_rss_mb: mb(run.memory.total),
     peak_rss_cli_mb: mb(run.memory.cli),
     peak_rss_engine_mb: mb(run.memory.engine),
     peak_rss_provider_mb: mb(run.memory.provider),
-    cpu_s: { cli: round(run.cpu.cli), engine: round(run.cpu.engine), provider: round(run.cpu.provider) },
+    cpu_s: {
+      cli: round(run.cpu.cli),
+      engine: round(run.cpu.engine),
+      provider: round(run.cpu.provider),
+      total: round(run.cpu.total),
+    },
+    state_kb_per_device: m.stateKbPerDevice === undefined ? null : round(m.stateKbPerDevice),
   };
   log(
-    `  ${r.wall_s} s (floor ${r.floor_s} s, ratio ${r.ratio}); ${r.reads_per_device} reads, ${r.writes_per_device} writes per device; peak ${r.peak_rss_mb} MB; CPU s: cli ${r.cpu_s.cli}, engine ${r.cpu_s.engine}, provider ${r.cpu_s.provider}`,
+    `  ${r.tool}: ${r.wall_s} s (floor ${r.floor_s} s, ratio ${r.ratio}); ${r.reads_per_device} reads, ${r.writes_per_device} writes per device; peak ${r.peak_rss_mb} MB; CPU s: cli ${r.cpu_s.cli}, engine ${r.cpu_s.engine}, provider ${r.cpu_s.provider}, all ${r.cpu_s.total}${r.state_kb_per_device === null ? "" : `; state ${r.state_kb_per_device} KB/device`}`,
   );
   return r;
 }
@@ -363,37 +417,21 @@ function round(value: number): number {
   return Math.round(value * 100) / 100;
 }
 
-function markdown(results: Result[]): string {
-  const pulumiVersion = execFileSync("pulumi", ["version"], { encoding: "utf8" }).trim();
-  const lines = [
-    "# Benchmark results",
-    "",
-    `Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "unknown CPU"}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, Pulumi ${pulumiVersion}.`,
-    `Simulated devices: half Gen1 (Shelly 1), half Gen2 (Plus 1PM), ${LATENCY_MS} ms latency per request; engine --parallel ${PARALLEL}.`,
-    "Floor = the same number of no-op dynamic resources through the same engine path, plus the device",
-    "round trips that cannot be avoided (requests × latency / parallel). `status` and `discover` run no",
-    "engine (--concurrency = parallel): their floor is the round trips alone, one per device, so their",
-    "ratio includes the CLI's start. Ratios come from one run; the machine is shared, so compare",
-    "ratios, not seconds.",
-    "",
-    "| N | scenario | wall s | floor s (engine + devices) | ratio | reads/device | writes/device | peak RSS MB (CLI / engine / provider) |",
-    "| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |",
-    ...results.map(
-      (r) =>
-        `| ${r.n} | ${r.scenario} | ${r.wall_s} | ${r.floor_s} (${r.engine_floor_s} + ${r.device_floor_s}) | ${r.ratio} | ${r.reads_per_device} | ${r.writes_per_device} | ${r.peak_rss_mb} (${r.peak_rss_cli_mb} / ${r.peak_rss_engine_mb} / ${r.peak_rss_provider_mb}) |`,
-    ),
-    "",
-  ];
-  return lines.join("\n");
-}
-
 async function main(): Promise<void> {
+  if (SELECTED_PEERS.includes("ansible")) {
+    const { execFileSync } = await import("node:child_process");
+    log("ansible: making sure ansible-playbook is installed (scripts/ensure-ansible.sh)");
+    execFileSync("bash", [path.join(ROOT, "scripts", "ensure-ansible.sh")], {
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+  }
   const results: Result[] = [];
   for (const n of SIZES) results.push(...(await benchSize(n)));
+  const text = markdown(results, { latencyMs: LATENCY_MS, parallel: PARALLEL, peers: SELECTED_PEERS });
   fs.mkdirSync(values.out, { recursive: true });
   fs.writeFileSync(path.join(values.out, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
-  fs.writeFileSync(path.join(values.out, "results.md"), markdown(results));
-  process.stdout.write(markdown(results));
+  fs.writeFileSync(path.join(values.out, "results.md"), text);
+  process.stdout.write(text);
 }
 
 main().catch((err: unknown) => {
