@@ -23,6 +23,7 @@ type Manifest = Record<string, any>;
 const KUBERNETES = path.join(REPO_ROOT, "deploy", "kubernetes");
 const OPERATOR = path.join(REPO_ROOT, "deploy", "operator");
 const SITES = ["home", "cabin"];
+const LAST_APPLY = "2026-01-02T03:04:05.000Z";
 
 function run(file: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
@@ -78,8 +79,10 @@ describe("deploy/kubernetes", () => {
       "ConfigMap",
       "CronJob",
       "CronJob",
+      "CronJob",
       "Deployment",
       "NetworkPolicy",
+      "PersistentVolumeClaim",
       "PersistentVolumeClaim",
       "Service",
     ]);
@@ -164,14 +167,99 @@ describe("deploy/kubernetes", () => {
     ]);
   });
 
-  test("the status CronJob's command runs here as in its pod: the site's metrics reach the Pushgateway", async () => {
-    const cronJob = (built.get("home") ?? []).find(
-      (o) => o.kind === "CronJob" && o.metadata.name.startsWith("shelly-fleet-status"),
+  /**
+   * The site "home"'s pod, here: the image's /app a fleet checkout (its Pulumi.yaml, one device
+   * file for the simulated device), each volume the container mounts a directory, its
+   * environment what its envFrom names (the ConfigMap as built; the engine's Secret a file
+   * backend here holding the stack "home", whose state records the device's last apply) and the
+   * image's ENV. The script is the container's, with the image's and the volumes' paths mapped.
+   */
+  async function homePod(kind: string, device: { mac: string; address: string }) {
+    const objects = built.get("home") ?? [];
+    const cronJob = objects.find(
+      (o) => o.kind === "CronJob" && o.metadata.name.startsWith(`shelly-fleet-${kind}`),
     ) as Manifest;
     const [container] = containersOf(cronJob) as [Manifest];
-    const configMap = (built.get("home") ?? []).find((o) => o.kind === "ConfigMap") as Manifest;
-    expect(container.envFrom).toEqual([{ configMapRef: { name: configMap.metadata.name } }]);
+    const configMap = objects.find((o) => o.kind === "ConfigMap") as Manifest;
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), `cronjob-${kind}-`));
+    const dir = (...parts: string[]) => {
+      const made = path.join(scratch, ...parts);
+      fs.mkdirSync(made, { recursive: true });
+      return made;
+    };
+    const fleet = dir("app");
+    fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), path.join(fleet, "Pulumi.yaml"));
+    fs.writeFileSync(path.join(dir("app", "devices", "home"), "site.toml"), 'subnet = "127.0.0.0/8"\n');
+    fs.writeFileSync(
+      path.join(fleet, "devices", "home", "porch.toml"),
+      `mac = "${device.mac}"\naddress = "${device.address.replace(/^http:\/\//, "")}"\n`,
+    );
+    const engine = {
+      PULUMI_BACKEND_URL: `file://${dir("backend")}`,
+      PULUMI_CONFIG_PASSPHRASE: "cronjob-test-passphrase",
+    };
+    const pulumiDir = (process.env.PATH ?? "")
+      .split(path.delimiter)
+      .find((entry) => fs.existsSync(path.join(entry, "pulumi")));
+    const imageEnv = {
+      PATH: [path.dirname(process.execPath), pulumiDir, "/usr/bin", "/bin"].join(":"),
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    };
+    // The stack "home" as `pulumi up` left it: the device applied, verified.
+    const setup = { ...imageEnv, ...engine, HOME: dir("setup"), PULUMI_HOME: dir("setup", ".pulumi") };
+    const init = await run("pulumi", ["stack", "init", "home", "--non-interactive"], {
+      cwd: fleet,
+      env: setup,
+    });
+    expect(init.code, init.stderr).toBe(0);
+    const exported = await run("pulumi", ["stack", "export", "--stack", "home"], { cwd: fleet, env: setup });
+    const state = JSON.parse(exported.stdout);
+    const stackUrn = "urn:pulumi:home::shelly-fleet::pulumi:pulumi:Stack::shelly-fleet-home";
+    state.deployment.resources = [
+      { urn: stackUrn, custom: false, type: "pulumi:pulumi:Stack" },
+      {
+        urn: "urn:pulumi:home::shelly-fleet::pulumi-nodejs:dynamic/shelly:Device::porch",
+        custom: true,
+        id: "porch",
+        type: "pulumi-nodejs:dynamic/shelly:Device",
+        parent: stackUrn,
+        outputs: { mac: device.mac, lastApply: { startedAt: LAST_APPLY, verified: true } },
+      },
+    ];
+    const stateFile = path.join(scratch, "state.json");
+    fs.writeFileSync(stateFile, JSON.stringify(state));
+    const imported = await run("pulumi", ["stack", "import", "--stack", "home", "--file", stateFile], {
+      cwd: fleet,
+      env: setup,
+    });
+    expect(imported.code, imported.stderr).toBe(0);
 
+    const mounts = new Map<string, string>(
+      container.volumeMounts.map((m: Manifest) => [m.mountPath, dir("volumes", m.name)]),
+    );
+    const home = mounts.get("/var/lib/shelly-fleet") ?? dir("home");
+    const env: NodeJS.ProcessEnv = { ...imageEnv, HOME: home, PULUMI_HOME: path.join(home, ".pulumi") };
+    for (const source of container.envFrom as Manifest[]) {
+      if (source.configMapRef) Object.assign(env, configMap.data);
+      if (source.secretRef?.name === "shelly-fleet-engine") Object.assign(env, engine);
+    }
+    let script = String(container.args[0]).replaceAll(
+      "/app/bin/shelly-fleet",
+      path.join(REPO_ROOT, "bin", "shelly-fleet"),
+    );
+    for (const [mountPath, local] of mounts) script = script.replaceAll(`${mountPath}/`, `${local}/`);
+    const [shell, ...flags] = container.command as string[];
+    return {
+      container,
+      mounts,
+      run: (extra: NodeJS.ProcessEnv = {}) =>
+        run(shell as string, [...flags, script], { cwd: fleet, env: { ...env, ...extra } }),
+      cleanup: () => fs.rmSync(scratch, { recursive: true, force: true }),
+    };
+  }
+
+  test("the status CronJob's command runs here as in its pod: the site's metrics reach the Pushgateway", async () => {
     const device = await startDevice(path.join(CAPTURES_DIR, "gen2-plus1pm"), { host: "127.0.0.1", port: 0 });
     const pushed: { url: string; method: string; body: string }[] = [];
     const gateway = http.createServer((req, res) => {
@@ -185,44 +273,73 @@ describe("deploy/kubernetes", () => {
       });
     });
     await new Promise<void>((resolve) => gateway.listen(0, "127.0.0.1", resolve));
-    // The pod's working directory is the image's /app: a fleet checkout with its Pulumi.yaml.
-    const fleet = fs.mkdtempSync(path.join(os.tmpdir(), "cronjob-fleet-"));
+    const pod = await homePod("status", { mac: device.identity.mac, address: device.address });
     try {
-      fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), path.join(fleet, "Pulumi.yaml"));
-      fs.mkdirSync(path.join(fleet, "devices", "home"), { recursive: true });
-      fs.writeFileSync(path.join(fleet, "devices", "home", "site.toml"), 'subnet = "127.0.0.0/8"\n');
-      fs.writeFileSync(
-        path.join(fleet, "devices", "home", "porch.toml"),
-        `mac = "${device.identity.mac}"\naddress = "${device.address.replace(/^http:\/\//, "")}"\n`,
-      );
-      // The container's environment: the ConfigMap, with the Pushgateway on loopback; the image's
-      // paths mapped to this checkout.
-      const env = {
-        ...configMap.data,
-        PUSHGATEWAY_URL: `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`,
-        PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`,
-      };
-      const script = String(container.args[0]).replaceAll(
-        "/app/bin/shelly-fleet",
-        path.join(REPO_ROOT, "bin", "shelly-fleet"),
-      );
-      const [shell, ...flags] = container.command as string[];
-      const result = await run(shell as string, [...flags, script], { cwd: fleet, env });
+      expect(pod.container.args[0]).toContain('status --site "$SITE" --stack "$SITE"');
+      const gatewayEnv = { PUSHGATEWAY_URL: `http://127.0.0.1:${(gateway.address() as AddressInfo).port}` };
+      const result = await pod.run(gatewayEnv);
       expect(result.code, result.stderr).toBe(0);
       expect(pushed).toHaveLength(1);
       expect(pushed[0]).toMatchObject({ method: "PUT", url: "/metrics/job/shelly_fleet_status/site/home" });
-      const up = parseExposition(pushed[0]?.body ?? "").find((s) => s.name === "shelly_fleet_device_up");
+      const samples = parseExposition(pushed[0]?.body ?? "");
+      const up = samples.find((s) => s.name === "shelly_fleet_device_up");
       expect(up).toMatchObject({ labels: { site: "home", device: "porch" }, value: 1 });
+      // The last apply, from the site's stack through the engine's Secret.
+      const applied = samples.find((s) => s.name === "shelly_fleet_device_last_apply_timestamp_seconds");
+      expect(applied).toMatchObject({ labels: { device: "porch" }, value: Date.parse(LAST_APPLY) / 1000 });
 
       // A Pushgateway that is not there fails the Job, naming it.
       await new Promise<void>((resolve) => gateway.close(() => resolve()));
-      const failed = await run(shell as string, [...flags, script], { cwd: fleet, env });
+      const failed = await pod.run(gatewayEnv);
       expect(failed.code).toBe(1);
       expect(failed.stderr).toMatch(/^pushgateway: fetch failed/m);
     } finally {
       gateway.close();
       await device.close();
-      fs.rmSync(fleet, { recursive: true, force: true });
+      pod.cleanup();
+    }
+  });
+
+  test("the report CronJob's command runs here as in its pod: the site's report on its volume", async () => {
+    const objects = built.get("home") ?? [];
+    const cronJob = objects.find(
+      (o) => o.kind === "CronJob" && o.metadata.name.startsWith("shelly-fleet-report"),
+    ) as Manifest;
+    const claim = objects.find(
+      (o) => o.kind === "PersistentVolumeClaim" && o.metadata.name.startsWith("shelly-fleet-reports"),
+    ) as Manifest;
+    const reportsVolume = podSpecOf(cronJob).volumes.find((v: Manifest) => v.persistentVolumeClaim);
+    expect(reportsVolume.persistentVolumeClaim.claimName).toBe(claim.metadata.name);
+
+    const device = await startDevice(path.join(CAPTURES_DIR, "gen2-plus1pm"), { host: "127.0.0.1", port: 0 });
+    const pod = await homePod("report", { mac: device.identity.mac, address: device.address });
+    try {
+      const reports = pod.container.volumeMounts.find(
+        (m: Manifest) => m.name === reportsVolume.name,
+      ).mountPath;
+      const out = path.join(pod.mounts.get(reports) as string, "home");
+      for (const run of ["first", "again: the earlier report replaced"]) {
+        const result = await pod.run();
+        expect(result.code, `${run}: ${result.stderr}`).toBe(0);
+        const index = fs.readFileSync(path.join(out, "index.html"), "utf8");
+        expect(index).toContain("porch");
+        // The live read (the model) and the stack's last apply are both in the device's page.
+        const pages = fs.readdirSync(path.join(out, "devices"));
+        expect(pages).toHaveLength(1);
+        const page = fs.readFileSync(path.join(out, "devices", pages[0] as string), "utf8");
+        expect(page).toContain(`datetime="${LAST_APPLY}"`);
+        expect(page).toContain(device.identity.model);
+      }
+      expect(fs.readdirSync(path.dirname(out))).toEqual(["home"]);
+
+      // No stack for the site: the Job fails on the export, and the last report stays.
+      const missing = await pod.run({ SITE: "attic" });
+      expect(missing.code).not.toBe(0);
+      expect(missing.stderr).toMatch(/attic/);
+      expect(fs.existsSync(path.join(out, "index.html"))).toBe(true);
+    } finally {
+      await device.close();
+      pod.cleanup();
     }
   });
 
