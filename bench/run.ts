@@ -188,6 +188,8 @@ function engineArgs(command: string, project: string, fleetRoot: string, stack: 
     // The engine's own work is measured: a stack made on first use, up without its preview.
     "--create",
     ...(command === "up" ? ["--yes", "--skip-preview"] : []),
+    // The core loop against the engine's floor, which runs no policy pack (README, "Benchmarks").
+    "--no-policies",
     "--stack",
     stack,
     "--dir",
