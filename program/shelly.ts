@@ -27,12 +27,15 @@ export function secretDigests(config: pulumi.Config): SecretDigests {
     }
     return digest;
   };
+  // No secrets, nothing to hide: a plain `{}` costs the state no ciphertext.
   return (names) =>
-    pulumi.secret(
-      pulumi
-        .all(Object.fromEntries(names.map((name) => [name, digestOf(name)])))
-        .apply((all) => all as Record<string, string>),
-    );
+    names.length === 0
+      ? pulumi.output<Record<string, string>>({})
+      : pulumi.secret(
+          pulumi
+            .all(Object.fromEntries(names.map((name) => [name, digestOf(name)])))
+            .apply((all) => all as Record<string, string>),
+        );
 }
 
 /** Every secret name a device's settings refer to. */

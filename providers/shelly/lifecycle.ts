@@ -70,8 +70,8 @@ export interface ShellyDeviceOutputs extends ShellyDeviceInputs {
    * that is exactly `desired`, as after every apply, so the state holds it once (observedOf).
    */
   observed?: DeviceConfig;
-  /** Salted hashes of the secrets last written. */
-  secretHashes: Record<string, string>;
+  /** Salted hashes of the secrets last written; absent when none was (no ciphertext in the state). */
+  secretHashes?: Record<string, string>;
   namedIds: NamedIds;
   /** How the last apply went (ApplySummary): no secrets, no hashes, no requests. */
   lastApply?: ApplySummary;
@@ -421,7 +421,7 @@ async function applyWith(
       // No `observed`: the device now shows exactly `desired` (verified).
       // Read after the writes and their verification, so the next refresh can stop early.
       revision: await session.readRevision(),
-      secretHashes,
+      ...(Object.keys(secretHashes).length > 0 && { secretHashes }),
       namedIds: record.namedIds,
       lastApply: summaryOf(record),
       ...(held && { firmwareHeld: { ...held, wave: place?.label ?? "" } }),
