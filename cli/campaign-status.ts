@@ -4,7 +4,7 @@
 import * as path from "node:path";
 import type { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { readStackConfig } from "../automation/stack-config";
-import type { DesiredDevice, Site } from "../fleet";
+import type { DesiredDevice, Fleet, Site } from "../fleet";
 import { loadFleet } from "../fleet";
 import { campaignOf } from "../program/campaign";
 import { defaultJournalDir } from "../providers/shared/journal";
@@ -15,6 +15,8 @@ import {
   campaignProgress,
   type DeviceProgress,
 } from "../providers/shelly/plan/campaign";
+import { firmwareVersion, firmwareWanted, meetsWanted } from "../providers/shelly/plan/firmware";
+import type { StatusRow } from "./device-status";
 
 export interface SiteCampaign {
   site: string;
@@ -72,4 +74,51 @@ export async function stackCampaign(stack: Stack, configFile?: string): Promise<
 export function renderCampaign(campaign: SiteCampaign | undefined): string {
   if (!campaign) return "";
   return `\nFirmware campaign (${campaign.site}): ${campaignLine(campaign.campaign)}\n`;
+}
+
+/** A site's campaign in `status --json`: where it is, how many done and failed, why it stopped. */
+export type CampaignStatus = { site: string } & CampaignProgress;
+
+/**
+ * For `status`: each row whose file asks for firmware the device does not run gets its pending
+ * update (target, wave, held-by); one campaign summary per site that has a campaign. A device is
+ * done when its live firmware meets its file; unread devices count by the ledger.
+ */
+export function firmwareStatus(
+  fleet: Pick<Fleet, "devices" | "sites">,
+  rows: StatusRow[],
+  settings: CampaignSettings,
+): CampaignStatus[] {
+  const rowOf = new Map(rows.map((row) => [`${row.site}/${row.device}`, row]));
+  const met = (device: DesiredDevice): boolean | undefined => {
+    const wants = firmwareWanted(device.config.firmware);
+    const running = firmwareVersion(rowOf.get(`${device.site}/${device.name}`)?.firmware);
+    return wants && running !== undefined ? meetsWanted(running, wants) : undefined;
+  };
+  const campaigns: CampaignStatus[] = [];
+  const progressOf = new Map<string, DeviceProgress>();
+  for (const site of fleet.sites) {
+    const sited = fleet.devices.filter((d) => d.site === site.name);
+    const byName = new Map(sited.map((d) => [d.name, d]));
+    const campaign = siteCampaign(site, sited, settings, (name) => {
+      const device = byName.get(name);
+      return device && met(device);
+    });
+    if (!campaign) continue;
+    campaigns.push({ site: site.name, ...campaign.campaign });
+    for (const [name, progress] of campaign.devices) progressOf.set(`${site.name}/${name}`, progress);
+  }
+  for (const device of fleet.devices) {
+    const wants = firmwareWanted(device.config.firmware);
+    const row = rowOf.get(`${device.site}/${device.name}`);
+    if (!wants || !row || met(device) !== false) continue;
+    const progress = progressOf.get(`${device.site}/${device.name}`);
+    row.firmwarePending = {
+      target: wants.pin ?? `>= ${wants.minimum}`,
+      ...(progress && { wave: progress.wave }),
+      ...(progress?.state === "failed" && { failed: progress.error ?? "failed" }),
+      ...(progress?.heldBy && { heldBy: progress.heldBy }),
+    };
+  }
+  return campaigns;
 }

@@ -49,6 +49,31 @@ async function startSite(label: string, macPrefix: string, windows: string[] = [
   return { project, fleetRoot, journalDir, devices };
 }
 
+/** `shelly-fleet status` of the site, with the stack's state and config (its campaign ledger). */
+function statusFor(site: Site) {
+  return (...args: string[]) =>
+    runCli(
+      [
+        "status",
+        "--root",
+        site.fleetRoot,
+        "--site",
+        "site",
+        "--stack",
+        "site",
+        "--dir",
+        site.project.dir,
+        ...args,
+      ],
+      site.project.env,
+    );
+}
+
+interface StatusJson {
+  devices: { device: string; firmware?: string; firmwarePending?: Record<string, string> }[];
+  campaigns: Record<string, unknown>[];
+}
+
 function cliFor(site: Site, clock = "2026-12-05T03:00:00Z") {
   return (...args: string[]) =>
     runCli(
@@ -135,6 +160,18 @@ describe("a firmware campaign: the canary, then the waves", () => {
     expect(preview.code).toBe(0);
     for (const device of site.devices.values()) expect(device.log.count({ kind: "write" })).toBe(0);
   });
+
+  test("status: every device on the new firmware, nothing pending, the campaign complete", async () => {
+    const status = await statusFor(site)("--json");
+    const report = JSON.parse(status.stdout) as StatusJson;
+    expect(report.campaigns).toEqual([
+      { site: "site", waves: 3, wave: 4, label: "complete", devices: 5, done: 5, failed: 0 },
+    ]);
+    for (const row of report.devices) {
+      expect(row.firmware, row.device).toMatch(/\/1\.9\.0-gsim$/);
+      expect(row.firmwarePending, row.device).toBeUndefined();
+    }
+  });
 });
 
 describe("a firmware campaign whose canary fails stops", () => {
@@ -174,5 +211,45 @@ describe("a firmware campaign whose canary fails stops", () => {
     expect(preview.stdout).toMatch(
       /device a-canary\n {6}firmware\.pin: .*\n {6}firmware: 1\.1\.0 → 1\.9\.0 \(canary\)/,
     );
+  });
+
+  test("status: the pending updates, their waves and holds, and the stopped campaign", async () => {
+    const status = statusFor(site);
+    const report = JSON.parse((await status("--json")).stdout) as StatusJson;
+    expect(report.campaigns).toEqual([
+      {
+        site: "site",
+        waves: 3,
+        wave: 1,
+        label: "canary",
+        devices: 5,
+        done: 0,
+        failed: 1,
+        stopped: expect.stringMatching(/^campaign stopped: the canary failed on a-canary \(rebooted but/),
+      },
+    ]);
+    const pending = new Map(report.devices.map((row) => [row.device, row.firmwarePending]));
+    expect(pending.get("a-canary")).toEqual({
+      target: TARGET,
+      wave: "canary",
+      failed: expect.stringMatching(/^rebooted but still runs 1\.1\.0/),
+    });
+    expect(pending.get("b")).toEqual({
+      target: TARGET,
+      wave: "wave 1 of 2",
+      heldBy: report.campaigns[0]?.stopped,
+    });
+    expect(pending.get("e")).toMatchObject({
+      wave: "wave 2 of 2",
+      heldBy: expect.stringMatching(/^campaign stopped/),
+    });
+
+    const table = (await status()).stdout;
+    expect(table).toMatch(/site\/b .* 1\.9\.0 \(wave 1 of 2, held\)/);
+    expect(table).toMatch(/site\/a-canary .* 1\.9\.0 \(canary, failed\)/);
+    expect(table).toMatch(
+      /\nFirmware campaign \(site\): wave 1 of 3 \(canary\); 0 of 5 devices done, 1 failed; stopped: the canary failed on a-canary/,
+    );
+    expect(table).toMatch(/\n {2}site\/b: held: campaign stopped: the canary failed on a-canary/);
   });
 });
