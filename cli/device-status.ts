@@ -42,6 +42,12 @@ export interface StatusRow {
   configChanged?: boolean;
   restartRequired?: boolean;
   lastApply?: AppliedState["lastApply"];
+  /**
+   * The file asks for firmware the device does not run (cli/campaign-status.ts): the target (`1.9.0`,
+   * `>= 1.6.0`), its wave in the site's campaign, whether its latest install failed, and why the
+   * campaign holds it now.
+   */
+  firmwarePending?: { target: string; wave?: string; failed?: string; heldBy?: string };
   /** Why an operator should look; empty when all is well. */
   attention: string[];
 }

@@ -8,6 +8,7 @@ import { analyzePreview } from "../review/preview-changes";
 import { type PreviewDigest, PreviewDigestBuilder } from "../review/preview-json";
 import { renderPreviewFieldSummary } from "../review/render";
 import { baseFieldsOf, loadBase } from "./base-commit";
+import { renderCampaign, stackCampaign } from "./campaign-status";
 import { print } from "./command";
 import { foldEngineOutput } from "./engine-output";
 import { readDevicesBeforeCreate } from "./live-before-create";
@@ -27,6 +28,8 @@ export interface EngineRun {
   target?: string[];
   /** Policy pack directories the engine runs (policies/, unless --no-policies). */
   policyPacks?: string[];
+  /** This run's own copy of the stack config (preview's --config, up's --force-firmware). */
+  configFile?: string;
 }
 
 /** Runs an engine command with its progress printed, folded unless `verbose`. */
@@ -49,7 +52,7 @@ export async function folded<T>(
  */
 export async function previewWithFieldSummary(
   stack: Stack,
-  run: EngineRun & { expectNoChanges?: boolean; configFile?: string; baseRef?: string },
+  run: EngineRun & { expectNoChanges?: boolean; baseRef?: string },
 ): Promise<number | undefined> {
   const { expectNoChanges = false, parallel, configFile, baseRef, verbose, target, policyPacks } = run;
   const { devices } = await showPreview(
@@ -81,8 +84,12 @@ async function showPreview(
   } finally {
     const document = digest.digest();
     await readDevicesBeforeCreate(document, stack, options.configFile);
+    const campaign = await stackCampaign(stack, options.configFile).catch(() => undefined);
     print(
-      renderPreviewFieldSummary(analyzePreview(document, stack.name, await baseOf(document, stack, baseRef))),
+      renderPreviewFieldSummary(
+        analyzePreview(document, stack.name, await baseOf(document, stack, baseRef)),
+        campaign?.devices,
+      ),
     );
     print(renderOutcomes(devices.outcomes(), "preview"));
   }
@@ -107,7 +114,7 @@ export async function previewThenUp(
 ): Promise<number | undefined> {
   const { changes, devices } = await showPreview(
     stack,
-    { parallel: run.parallel, target: run.target, policyPacks: run.policyPacks },
+    { parallel: run.parallel, target: run.target, policyPacks: run.policyPacks, configFile: run.configFile },
     { verbose: run.verbose },
   );
   if (!changes) {
@@ -128,18 +135,28 @@ export async function previewThenUp(
  */
 export async function upWithSummary(
   stack: Stack,
-  { parallel, verbose, target, policyPacks }: EngineRun,
+  { parallel, verbose, target, policyPacks, configFile }: EngineRun,
 ): Promise<number | undefined> {
   const devices = new DeviceOutcomeCollector();
   let failure: unknown;
   try {
     await folded(verbose, (onOutput) =>
-      stack.up({ onOutput, parallel, target, policyPacks, continueOnError: true, onEvent: devices.onEvent }),
+      stack.up({
+        onOutput,
+        parallel,
+        target,
+        policyPacks,
+        configFile,
+        continueOnError: true,
+        onEvent: devices.onEvent,
+      }),
     );
   } catch (err) {
     failure = err;
   }
   print(renderOutcomes(devices.outcomes(), "up"));
+  // Where the site's firmware campaign is now, and why it stopped (the ledger the provider wrote).
+  print(renderCampaign(await stackCampaign(stack, configFile).catch(() => undefined)));
   // The device failures are reported above; anything else is the engine's own error.
   if (needAttention(devices)) return EXIT_DEVICES_NEED_ATTENTION;
   if (failure) throw failure;

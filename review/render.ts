@@ -350,11 +350,32 @@ function hiddenChangeText(change: ResourceChange): string {
   return "No visible field changes: only secret values (masked) or the provider's version differ.";
 }
 
+/** A campaign device's place and whether the campaign holds its install now (cli/campaign-status.ts). */
+export interface FirmwareNote {
+  wave: string;
+  heldBy?: string;
+}
+
+/**
+ * Under a device with a firmware change: `firmware: 1.1.0 → 1.9.0 (wave 1 of 2)`, or `held: <why>`
+ * when the campaign holds it back now.
+ */
+function firmwareLine(change: ResourceChange, note: FirmwareNote | undefined): string | undefined {
+  const field = change.fields.find((f) => /^firmware\.(pin|version|minimum)$/.test(f.key));
+  if (!field || !note) return undefined;
+  if (note.heldBy) return `held: ${note.heldBy}`;
+  const target = field.key === "firmware.minimum" ? `≥ ${String(field.after)}` : String(field.after);
+  return `firmware: ${String(field.before ?? "?")} → ${target} (${note.wave})`;
+}
+
 /**
  * The field-by-field summary printed after a text preview: the engine gives no detailed diff
  * for dynamic providers, and its `--diff` output repeats whole objects.
  */
-export function renderPreviewFieldSummary(preview: StackPreview): string {
+export function renderPreviewFieldSummary(
+  preview: StackPreview,
+  firmware: ReadonlyMap<string, FirmwareNote> = new Map(),
+): string {
   if (preview.changes.length === 0) return "";
   const verbs: Record<string, string> = {
     create: "+ adopt and configure",
@@ -378,6 +399,8 @@ export function renderPreviewFieldSummary(preview: StackPreview): string {
       const origin = field.origin ? `    (${ORIGIN_TEXT[field.origin]})` : "";
       lines.push(`      ${field.key}: ${showChange(field.key, field.before, field.after)}${origin}`);
     }
+    const note = change.kind === "device" ? firmwareLine(change, firmware.get(change.name)) : undefined;
+    if (note) lines.push(`      ${note}`);
   }
   return `${lines.join("\n")}\n`;
 }

@@ -113,6 +113,7 @@ function engineCommand(name: string, summary: string, extraHelp: string, act: En
           tag: { type: "string", short: "t", multiple: true, default: [] },
           "no-policies": { type: "boolean", default: false },
           "acknowledge-wifi-change": { type: "boolean", default: false },
+          "force-firmware": { type: "boolean", default: false },
           help: { type: "boolean", short: "h", default: false },
         },
       });
@@ -129,6 +130,8 @@ function engineCommand(name: string, summary: string, extraHelp: string, act: En
         throw new UsageError("--base applies to preview's text output only (pr-comment takes it for --json)");
       }
       if (values.yes && name !== "up") throw new UsageError("--yes applies to up only");
+      if (values["force-firmware"] && name !== "up")
+        throw new UsageError("--force-firmware applies to up only");
       if (values.tag.length > 0 && name !== "preview" && name !== "up") {
         throw new UsageError("--tag applies to preview and up only");
       }
@@ -203,6 +206,14 @@ function engineCommand(name: string, summary: string, extraHelp: string, act: En
         return code ?? 0;
       }
       await saveConfig(stack, commandLine);
+      if (values["force-firmware"]) {
+        // For this run only: a private copy of the stack config, the committed file unchanged.
+        const force: CommandLineConfig = { config: { "shelly-fleet:forceFirmware": "true" }, secrets: {} };
+        const code = await withCommandLineConfig(stack, force, (configFile) =>
+          act(stack, { ...flags, configFile }),
+        );
+        return code ?? 0;
+      }
       return (await act(stack, flags)) ?? 0;
     },
   };
@@ -256,6 +267,9 @@ export const engineCommands: Command[] = [
     `  -y, --yes                 apply without asking (required when stdin or stdout is not a terminal)
       --skip-preview        with --yes: apply without the preview first (each device is read once,
                             not twice: scheduled runs, large fleets)
+      --force-firmware      firmware updates run outside the site's maintenance windows too, for
+                            this run only (the stack config shelly-fleet:forceFirmware is not
+                            changed); the campaign's stop rule and pause still hold
 
 As \`pulumi up\`: the preview first, with its field list; on a terminal, the question "Apply these
 changes?" (default no); without a terminal and without --yes, one line and exit 2, nothing run.
@@ -265,10 +279,10 @@ applied as its file says.
 
 Every device that answers is applied; one that cannot be reached or fails is reported and
 skipped (exit ${EXIT_DEVICES_NEED_ATTENTION}), and the next up picks it up.\n`,
-    async (stack, { parallel, confirm, skipPreview, verbose, target, policyPacks }) =>
+    async (stack, { parallel, confirm, skipPreview, verbose, target, policyPacks, configFile }) =>
       skipPreview
-        ? upWithSummary(stack, { parallel, verbose, target, policyPacks })
-        : previewThenUp(stack, { parallel, verbose, target, policyPacks }, confirm),
+        ? upWithSummary(stack, { parallel, verbose, target, policyPacks, configFile })
+        : previewThenUp(stack, { parallel, verbose, target, policyPacks, configFile }, confirm),
   ),
   engineCommand(
     "refresh",

@@ -5,7 +5,9 @@ import {
   type CampaignPlace,
   type CampaignSpec,
   campaignGate,
+  campaignLine,
   campaignPlaces,
+  campaignProgress,
   inWindow,
   type Ledger,
   parseWindow,
@@ -68,6 +70,7 @@ describe("the gate", () => {
     };
     expect(campaignGate(at(places, "dev01"), ledger, now)).toEqual({
       allowed: false,
+      why: "stopped",
       reason:
         "campaign stopped: the canary failed on dev07 (rebooted but still runs 1.4.4); fix it, and the next up retries it and goes on",
     });
@@ -94,6 +97,7 @@ describe("the gate", () => {
     const ledger: Ledger = { dev07: installed("2026-12-05T02:30:00Z") };
     expect(campaignGate(at(paused, "dev01"), ledger, now)).toEqual({
       allowed: false,
+      why: "pause",
       reason: "pause after the canary: waits until 2026-12-05T03:30:00.000Z",
     });
     expect(campaignGate(at(paused, "dev01"), ledger, new Date("2026-12-05T03:30:00Z")).allowed).toBe(true);
@@ -106,6 +110,7 @@ describe("the gate", () => {
     expect(campaignGate(place, {}, new Date("2026-12-05T04:00:00Z")).allowed).toBe(true); // Sat morning after Fri
     expect(campaignGate(place, {}, new Date("2026-12-05T23:00:00Z"))).toEqual({
       allowed: false,
+      why: "window",
       reason: "outside the maintenance windows (Mon-Fri 22:00-05:00 UTC); --force-firmware overrides",
     });
     expect(campaignGate(place, {}, new Date("2026-12-05T23:00:00Z"), true).allowed).toBe(true);
@@ -120,5 +125,41 @@ describe("the gate", () => {
     );
     expect(parseWindow("daily 2-3")).toMatch(/is not "<days> HH:MM-HH:MM"/);
     expect(inWindow([], new Date())).toBe(true);
+  });
+});
+
+describe("progress, for the plan and status", () => {
+  const places = campaignPlaces(assignWaves(names, spec()), spec());
+  const now = new Date("2026-12-05T03:00:00Z");
+  const failed = { outcome: "failed" as const, from: "1.4.4", to: "1.5.1", at: "x", error: "no boot" };
+  const installed = { outcome: "installed" as const, from: "1.4.4", to: "1.5.1", at: "x" };
+
+  test("nothing installed: at the canary, nothing held, not stopped", () => {
+    const { devices, campaign } = campaignProgress(places, {}, now);
+    expect(campaign).toEqual({ waves: 3, wave: 1, label: "canary", devices: 20, done: 0, failed: 0 });
+    expect(devices.get("dev01")).toEqual({ wave: "wave 1 of 2", waveIndex: 1, state: "pending" });
+    expect(campaignLine(campaign)).toBe("wave 1 of 3 (canary); 0 of 20 devices done, 0 failed");
+  });
+
+  test("a failed canary: stopped, every later device held with the reason", () => {
+    const { devices, campaign } = campaignProgress(places, { dev07: failed, dev13: installed }, now);
+    expect(campaign).toMatchObject({
+      wave: 1,
+      done: 1,
+      failed: 1,
+      stopped: expect.stringMatching(/^campaign stopped: the canary failed on dev07 \(no boot\)/),
+    });
+    expect(devices.get("dev07")).toEqual({ wave: "canary", waveIndex: 0, state: "failed", error: "no boot" });
+    expect(devices.get("dev20")?.heldBy).toBe(campaign.stopped);
+    expect(campaignLine(campaign)).toMatch(
+      /^wave 1 of 3 \(canary\); 1 of 20 devices done, 1 failed; stopped: the canary failed on dev07/,
+    );
+  });
+
+  test("done comes from the running firmware when the caller knows it; complete at the end", () => {
+    const { campaign } = campaignProgress(places, { dev07: failed }, now, false, () => true);
+    expect(campaign).toMatchObject({ wave: 4, label: "complete", done: 20, failed: 0 });
+    expect(campaign.stopped).toBeUndefined();
+    expect(campaignLine(campaign)).toBe("complete; 20 of 20 devices done, 0 failed");
   });
 });

@@ -129,23 +129,24 @@ export function inWindow(windows: string[], now: Date): boolean {
   });
 }
 
+/** A gate's answer: held says why (`stopped` by the stop rule, the `pause`, outside the `window`s). */
+export type CampaignGate =
+  | { allowed: true }
+  | { allowed: false; why: "stopped" | "pause" | "window"; reason: string };
+
 /**
  * Whether the device's firmware step may run now. Held, with the reason, when outside the
  * maintenance windows (unless forced), when an earlier wave has a failed device (the stop rule),
  * or during the pause after the latest install of the wave before.
  */
-export function campaignGate(
-  place: CampaignPlace,
-  ledger: Ledger,
-  now: Date,
-  force = false,
-): { allowed: true } | { allowed: false; reason: string } {
+export function campaignGate(place: CampaignPlace, ledger: Ledger, now: Date, force = false): CampaignGate {
   for (const [index, members] of place.earlier.entries()) {
     const failed = members.filter((name) => ledger[name]?.outcome === "failed");
     if (failed.length > 0) {
       const first = ledger[failed[0] as string] as LedgerEntry;
       return {
         allowed: false,
+        why: "stopped",
         reason: `campaign stopped: ${waveName(place, index)} failed on ${failed.join(", ")} (${first.error ?? "failed"}); fix it, and the next up retries it and goes on`,
       };
     }
@@ -160,12 +161,14 @@ export function campaignGate(
   if (place.pauseMinutes > 0 && Number.isFinite(lastInstall) && now.getTime() < opens) {
     return {
       allowed: false,
+      why: "pause",
       reason: `pause after ${waveName(place, place.earlier.length - 1)}: waits until ${new Date(opens).toISOString()}`,
     };
   }
   if (!force && !inWindow(place.windows, now)) {
     return {
       allowed: false,
+      why: "window",
       reason: `outside the maintenance windows (${place.windows.join("; ")} UTC); --force-firmware overrides`,
     };
   }
@@ -175,4 +178,93 @@ export function campaignGate(
 function waveName(place: CampaignPlace, index: number): string {
   if (place.canary && index === 0) return "the canary";
   return `wave ${place.canary ? index : index + 1}`;
+}
+
+/** One campaign device's progress, for the plan and `status`. */
+export interface DeviceProgress {
+  /** `canary`, `wave 2 of 3`. */
+  wave: string;
+  /** 0-based wave index. */
+  waveIndex: number;
+  /** Done: runs the wanted firmware; failed: its latest install failed; else pending. */
+  state: "done" | "failed" | "pending";
+  /** Pending or failed, and the campaign holds its install now: why. */
+  heldBy?: string;
+  /** The latest install's error, when it failed. */
+  error?: string;
+}
+
+/** A site's campaign as a whole. */
+export interface CampaignProgress {
+  /** Waves in all, the canary included. */
+  waves: number;
+  /** The 1-based wave the campaign is at (the first with a device not done); waves + 1 when complete. */
+  wave: number;
+  /** That wave's label (`canary`, `wave 1 of 2`), or `complete`. */
+  label: string;
+  devices: number;
+  done: number;
+  failed: number;
+  /** Set when the stop rule holds a later wave: the reason. */
+  stopped?: string;
+}
+
+/**
+ * The campaign's progress from its places and ledger. A device is done when `done(name)` says so
+ * (its running firmware meets its file, when the caller knows it), else when its latest install is
+ * in the ledger as installed; failed when its latest install failed.
+ */
+export function campaignProgress(
+  places: Map<string, CampaignPlace>,
+  ledger: Ledger,
+  now: Date,
+  force = false,
+  done: (name: string) => boolean | undefined = () => undefined,
+): { devices: Map<string, DeviceProgress>; campaign: CampaignProgress } {
+  const devices = new Map<string, DeviceProgress>();
+  let stopped: string | undefined;
+  let waves = 0;
+  for (const [name, place] of places) {
+    waves = Math.max(waves, place.wave + 1);
+    const known = done(name);
+    const entry = ledger[name];
+    const state =
+      known === true || (known === undefined && entry?.outcome === "installed")
+        ? "done"
+        : entry?.outcome === "failed"
+          ? "failed"
+          : "pending";
+    const progress: DeviceProgress = { wave: place.label, waveIndex: place.wave, state };
+    if (state === "failed" && entry?.error) progress.error = entry.error;
+    if (state !== "done") {
+      const gate = campaignGate(place, ledger, now, force);
+      if (!gate.allowed) progress.heldBy = gate.reason;
+      if (!gate.allowed && gate.why === "stopped") stopped ??= gate.reason;
+    }
+    devices.set(name, progress);
+  }
+  const all = [...devices.values()];
+  const open = all.filter((d) => d.state !== "done").sort((a, b) => a.waveIndex - b.waveIndex)[0];
+  return {
+    devices,
+    campaign: {
+      waves,
+      wave: open ? open.waveIndex + 1 : waves + 1,
+      label: open ? open.wave : "complete",
+      devices: all.length,
+      done: all.filter((d) => d.state === "done").length,
+      failed: all.filter((d) => d.state === "failed").length,
+      ...(stopped && { stopped }),
+    },
+  };
+}
+
+/** `campaign: wave 2 of 3 (wave 1 of 2); 1 of 5 devices done, 1 failed; stopped: …` */
+export function campaignLine(progress: CampaignProgress): string {
+  const at =
+    progress.wave > progress.waves
+      ? "complete"
+      : `wave ${progress.wave} of ${progress.waves} (${progress.label})`;
+  const tail = progress.stopped ? `; stopped: ${progress.stopped.replace(/^campaign stopped: /, "")}` : "";
+  return `${at}; ${progress.done} of ${progress.devices} devices done, ${progress.failed} failed${tail}`;
 }

@@ -35,6 +35,12 @@ export function compareVersions(a: string, b: string): number {
   return 0;
 }
 
+/** Whether a running version meets what the file wants (the pin exactly, or at least the minimum). */
+export function meetsWanted(running: string, wants: { pin?: string; minimum?: string }): boolean {
+  if (wants.pin !== undefined) return compareVersions(running, wants.pin) === 0;
+  return wants.minimum === undefined || compareVersions(running, wants.minimum) >= 0;
+}
+
 export function firmwareStep(
   input: PlanInput,
   errors: string[],
