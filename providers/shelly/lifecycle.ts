@@ -258,6 +258,13 @@ export function observe(
   return config;
 }
 
+/** `desired` with its firmware keys showing the version the device runs (as `observe` does). */
+function withRunningVersion(desired: DeviceConfig, running: string): DeviceConfig {
+  const firmware = { ...desired.firmware } as Record<string, unknown>;
+  for (const key of ["pin", "version", "minimum"]) if (key in firmware) firmware[key] = running;
+  return { ...desired, firmware: firmware as DeviceConfig["firmware"] };
+}
+
 function runningVersion(documents: DeviceDocuments): string | undefined {
   return firmwareVersion(documents.generation === "gen1" ? documents.shelly.fw : documents.deviceInfo.ver);
 }
@@ -418,7 +425,9 @@ async function applyWith(
       generation: session.generation,
       model: session.model,
       firmware: session.firmware,
-      // No `observed`: the device now shows exactly `desired` (verified).
+      // The device now shows exactly `desired` (verified), but for an update the campaign held:
+      // it still runs its version, and the next plan offers the update again.
+      ...(held && { observed: withRunningVersion(inputs.desired, held.from) }),
       // Read after the writes and their verification, so the next refresh can stop early.
       revision: await session.readRevision(),
       ...(Object.keys(secretHashes).length > 0 && { secretHashes }),

@@ -125,6 +125,21 @@ describe("a firmware campaign: the canary, then the waves", () => {
     expect(preview.stderr.trim()).toBe("shelly-fleet: --force-firmware applies to up only");
   });
 
+  test("up outside the window holds every update, and the next preview still offers it", async () => {
+    const up = await cli("up", "--yes");
+    expect(up.code, up.stdout + up.stderr).toBe(0);
+    for (const device of site.devices.values()) {
+      expect(installAt(device)).toBeUndefined();
+      expect(await runningVersion(device)).toBe("1.1.0");
+    }
+    // The state says what the device runs, not what the files want: the update is still due.
+    const preview = await cli("preview");
+    expect(preview.code).toBe(0);
+    expect(preview.stdout).toMatch(
+      /update device a-canary\n {6}firmware\.pin: "1\.1\.0" → "1\.9\.0"\n {6}held: outside the maintenance windows/,
+    );
+  });
+
   test("up --force-firmware updates the canary, then wave 1, then wave 2; each runs the new version", async () => {
     const up = await cli("up", "--yes", "--force-firmware");
     expect(up.stderr).toBe("");
