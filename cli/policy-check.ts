@@ -26,12 +26,16 @@ export interface PolicyCheck {
   mandatory: number;
 }
 
-/** Runs the rules over the stack's site and prints the violations first, per device. */
+/**
+ * Runs the rules over the stack's site and prints the violations first, per device (`show`:
+ * standard error under --json, whose standard output is one JSON document).
+ */
 export async function checkPolicies(
   stack: Stack,
   projectDir: string,
   commandLine: Record<string, string>,
   acknowledged: boolean,
+  show: (text: string) => void = print,
 ): Promise<PolicyCheck> {
   const { site, root } = await programConfig(stack, projectDir, commandLine);
   const fleet = loadFleet({ root, site });
@@ -42,9 +46,9 @@ export async function checkPolicies(
   const violations = checkFleetPolicies(fleet, { secrets: secret, wifiChanges, acknowledged });
   const mandatory = violations.filter((v) => v.level === "mandatory").length;
   if (violations.length > 0) {
-    print(`Policy violations (${mandatory} mandatory, ${violations.length - mandatory} advisory):\n`);
-    for (const violation of violations) print(`  ${formatViolation(violation)}\n`);
-    print("\n");
+    show(`Policy violations (${mandatory} mandatory, ${violations.length - mandatory} advisory):\n`);
+    for (const violation of violations) show(`  ${formatViolation(violation)}\n`);
+    show("\n");
   }
   return { root, violations, mandatory };
 }

@@ -167,13 +167,16 @@ function engineCommand(name: string, summary: string, extraHelp: string, act: En
       });
       let policyPacks: string[] | undefined;
       if (policies && values["no-policies"]) {
-        print("WARNING: --no-policies: the safety policies are NOT checked in this run\n\n");
+        (values.json ? (text: string) => process.stderr.write(text) : print)(
+          "WARNING: --no-policies: the safety policies are NOT checked in this run\n\n",
+        );
       } else if (policies) {
         const check = await checkPolicies(
           stack,
           projectDir,
           commandLine.config,
           values["acknowledge-wifi-change"],
+          values.json ? (text) => process.stderr.write(text) : print,
         );
         if (name === "up" && check.mandatory > 0) {
           throw new UsageError(
