@@ -20,8 +20,14 @@ interface Site {
   devices: Map<string, SimDevice>;
 }
 
-/** Five Gen2+ devices offering TARGET, a site with a campaign (canary, then 50 % and 100 %). */
-async function startSite(label: string, macPrefix: string, windows: string[] = []): Promise<Site> {
+/** Gen2+ devices offering TARGET (NAMES by default), a site with a campaign (a canary, then 50 % and 100 %). */
+async function startSite(
+  label: string,
+  macPrefix: string,
+  windows: string[] = [],
+  names: string[] = NAMES,
+  canary: string[] = ["a-canary"],
+): Promise<Site> {
   const project = await makeScratchProject(label);
   const fleetRoot = path.join(project.dir, "fleet");
   const journalDir = path.join(project.dir, "journal");
@@ -30,9 +36,9 @@ async function startSite(label: string, macPrefix: string, windows: string[] = [
   await fs.mkdir(dir, { recursive: true });
   await fs.writeFile(
     path.join(dir, "site.toml"),
-    `[firmware_campaign]\ncanary = ["a-canary"]\nwaves = [50, 100]\npause_minutes = 0\nwindows = ${JSON.stringify(windows)}\n`,
+    `[firmware_campaign]\ncanary = ${JSON.stringify(canary)}\nwaves = [50, 100]\npause_minutes = 0\nwindows = ${JSON.stringify(windows)}\n`,
   );
-  for (const [index, name] of NAMES.entries()) {
+  for (const [index, name] of names.entries()) {
     const device = await startDevice(path.join(CAPTURES_DIR, "gen2-plus1pm"), {
       mac: `${macPrefix}${String(index).padStart(2, "0")}`,
       // Long enough for the update's wait (polls every 500 ms) to see the device go down.
@@ -282,6 +288,72 @@ describe("a firmware campaign whose canary fails stops", () => {
     expect(at("a-canary")).toBeLessThan(Math.min(at("b"), at("c")));
     expect(Math.max(at("b"), at("c"))).toBeLessThan(Math.min(at("d"), at("e")));
     for (const device of site.devices.values()) expect(await runningVersion(device)).toBe(TARGET);
+    expect((await cli("preview", "--expect-no-changes")).code).toBe(0);
+  });
+});
+
+describe("twenty devices, a canary of two and waves of 50 %: a failure in the first wave stops the campaign", () => {
+  const names = Array.from({ length: 20 }, (_, i) => `dev-${String(i).padStart(2, "0")}`);
+  let site: Site;
+  let cli: ReturnType<typeof cliFor>;
+  /** Device name → its wave, as the preview shows it. */
+  const waveOf = new Map<string, string>();
+  beforeAll(async () => {
+    // The clock (a Saturday 03:00 UTC) is inside the window: no force needed.
+    site = await startSite("e2e-campaign-20", "02000000C3", ["Sat,Sun 02:00-05:00"], names, [
+      "dev-00",
+      "dev-01",
+    ]);
+    cli = cliFor(site, "2026-12-05T03:00:00Z");
+  });
+  afterAll(() => stopSite(site));
+
+  test("the preview places 2 devices in the canary and 9 in each wave", async () => {
+    const preview = await cli("preview", "--create");
+    expect(preview.code).toBe(0);
+    for (const match of preview.stdout.matchAll(
+      /device (dev-\d\d)\n {6}firmware\.pin: .*\n {6}firmware: 1\.1\.0 → 1\.9\.0 \(([^)]+)\)/g,
+    ))
+      waveOf.set(match[1] as string, match[2] as string);
+    const count = (wave: string) => [...waveOf.values()].filter((w) => w === wave).length;
+    expect([count("canary"), count("wave 1 of 2"), count("wave 2 of 2")]).toEqual([2, 9, 9]);
+    expect(waveOf.get("dev-00")).toBe("canary");
+  });
+
+  test("one device of wave 1 boots back on its old firmware: wave 2 gets no install request", async () => {
+    const inWave = (wave: string) => names.filter((name) => waveOf.get(name) === wave);
+    const failing = inWave("wave 1 of 2")[0] as string;
+    const device = (name: string) => site.devices.get(name) as SimDevice;
+    device(failing).protocol.ota.behaviour = { downloadMs: 200, failure: "old-version" };
+    const up = await cli("up", "--yes");
+    expect(up.code).not.toBe(0);
+    expect(up.stdout + up.stderr).not.toMatch(/NOT restored/);
+    expect(up.stdout).toMatch(
+      new RegExp(
+        `${failing}: firmware update 1\\.1\\.0 → 1\\.9\\.0 failed: rebooted but still runs 1\\.1\\.0`,
+      ),
+    );
+    expect(up.stdout).toMatch(
+      /\nFirmware campaign \(site\): wave 2 of 3 \(wave 1 of 2\); 10 of 20 devices done, 1 failed; stopped/,
+    );
+    for (const name of [...inWave("canary"), ...inWave("wave 1 of 2")].filter((n) => n !== failing))
+      expect(await runningVersion(device(name)), name).toBe(TARGET);
+    for (const name of inWave("wave 2 of 2")) {
+      expect(installAt(device(name)), name).toBeUndefined();
+      expect(await runningVersion(device(name)), name).toBe("1.1.0");
+    }
+  });
+
+  test("cleared, the next up retries the failed device, then runs wave 2: all 20 on the new firmware", async () => {
+    for (const device of site.devices.values()) {
+      device.protocol.ota.behaviour = { downloadMs: 200 };
+      device.log.clear();
+    }
+    const up = await cli("up", "--yes");
+    expect(up.stdout + up.stderr).not.toMatch(/NOT restored/);
+    expect(up.code, up.stdout + up.stderr).toBe(0);
+    expect(up.stdout).toMatch(/\nFirmware campaign \(site\): complete; 20 of 20 devices done, 0 failed\n/);
+    for (const [name, device] of site.devices) expect(await runningVersion(device), name).toBe(TARGET);
     expect((await cli("preview", "--expect-no-changes")).code).toBe(0);
   });
 });
