@@ -1,7 +1,7 @@
-// A firmware campaign under the real engine (issue #21): five simulated Gen2+ devices pin a new
-// firmware; the site's campaign updates the canary first, then each wave after the one before. A
-// canary that comes back on its old firmware stops the campaign: the other devices get no install
-// request, and the output says the campaign stopped and why. The simulators' own request logs and
+// A firmware campaign under the real engine (issue #21): simulated Gen2+ devices (five, then twenty)
+// pin a new firmware; the site's campaign updates the canary first, then each wave after the one
+// before. A device that comes back on its old firmware stops the campaign: the later devices get
+// no install request, and the output says the campaign stopped and why. The simulators' own request logs and
 // running versions are the witnesses.
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
