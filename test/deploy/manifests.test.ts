@@ -244,11 +244,20 @@ describe("deploy/kubernetes", () => {
       if (source.configMapRef) Object.assign(env, configMap.data);
       if (source.secretRef?.name === "shelly-fleet-engine") Object.assign(env, engine);
     }
-    let script = String(container.args[0]).replaceAll(
-      "/app/bin/shelly-fleet",
-      path.join(REPO_ROOT, "bin", "shelly-fleet"),
+    // One pass over the container's paths: a local path (under /tmp, say, as this checkout may be)
+    // is never mapped again.
+    const local = new Map<string, string>([
+      ["/app/bin/shelly-fleet", path.join(REPO_ROOT, "bin", "shelly-fleet")],
+      ...[...mounts].map(([mountPath, dir]): [string, string] => [`${mountPath}/`, `${dir}/`]),
+    ]);
+    const containerPaths = new RegExp(
+      [...local.keys()]
+        .sort((a, b) => b.length - a.length)
+        .map((p) => p.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"))
+        .join("|"),
+      "g",
     );
-    for (const [mountPath, local] of mounts) script = script.replaceAll(`${mountPath}/`, `${local}/`);
+    const script = String(container.args[0]).replace(containerPaths, (p) => local.get(p) as string);
     const [shell, ...flags] = container.command as string[];
     return {
       container,
