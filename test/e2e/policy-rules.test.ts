@@ -162,9 +162,11 @@ describe("every safety rule, reported by plain pulumi and by shelly-fleet", () =
     expect(CASES.map((c) => c.rule).sort()).toEqual(
       RULE_IDS.filter((id) => id !== "reservation-placement").sort(),
     );
-    for (const c of CASES) {
-      if (!c.shares)
-        sims.set(c.device, await startDevice(path.join(CAPTURES_DIR, c.capture), { rebootMs: 100 }));
+    // Each simulator its own MAC: started from one capture, they would share the capture's.
+    for (const [i, c] of CASES.entries()) {
+      if (c.shares) continue;
+      const mac = `AABBCC0000${i.toString(16).padStart(2, "0").toUpperCase()}`;
+      sims.set(c.device, await startDevice(path.join(CAPTURES_DIR, c.capture), { rebootMs: 100, mac }));
     }
     project = await makePlainProject("e2e-policy-rules");
     await project.writeFleetFile(
