@@ -2,7 +2,8 @@
 // run by the engine (`pulumi preview --policy-pack policies`, and `shelly-fleet preview/up`).
 // The inputs carry each device's merged config; the fleet's files add what they do not carry
 // (the file and line of each key, the site's [policy] table, profiles, network settings). The
-// fleet is read from SHELLY_FLEET_ROOT, else the checkout this pack is part of.
+// fleet is read from SHELLY_FLEET_ROOT, else the stack's `shelly-fleet:root` when absolute, else
+// the checkout this pack is part of.
 import * as path from "node:path";
 import {
   PolicyPack,
@@ -11,7 +12,7 @@ import {
   type ResourceValidationPolicy,
   type StackValidationPolicy,
 } from "@pulumi/policy";
-import { loadFleet, secretEnvName } from "../fleet";
+import { loadFleet, secretConfigKey, secretEnvName } from "../fleet";
 import type { Fleet } from "../fleet/types";
 import { fromEngine } from "../providers/shelly/engine-inputs";
 import { policyDevice, policySite } from "./fleet";
@@ -27,8 +28,27 @@ import {
 
 const DEVICE_TYPE = "pulumi-nodejs:dynamic/shelly:Device";
 
-/** dist/policies/pack.js → the checkout's root. */
-const root = path.resolve(process.env.SHELLY_FLEET_ROOT ?? path.join(__dirname, "..", ".."));
+/**
+ * The stack's config as the engine gives a policy pack: PULUMI_CONFIG, a JSON object of
+ * `namespace:key` → value, secrets decrypted (the engine's analyzer environment).
+ */
+function stackConfig(): Record<string, unknown> {
+  try {
+    const config = JSON.parse(process.env.PULUMI_CONFIG ?? "{}");
+    return config && typeof config === "object" ? config : {};
+  } catch {
+    return {};
+  }
+}
+const config = stackConfig();
+const configured = (key: string) => (typeof config[key] === "string" ? (config[key] as string) : undefined);
+
+/** dist/policies/pack.js → the checkout's root. A relative `root` is the project's: not known here. */
+const stackRoot = configured("shelly-fleet:root");
+const root = path.resolve(
+  process.env.SHELLY_FLEET_ROOT ??
+    (stackRoot && path.isAbsolute(stackRoot) ? stackRoot : path.join(__dirname, "..", "..")),
+);
 const fleets = new Map<string, Fleet>();
 
 function fleetOf(site: string): Fleet {
@@ -62,7 +82,8 @@ function deviceOf(props: Record<string, unknown>): PolicyDevice {
   };
 }
 
-const secrets = (name: string) => process.env[secretEnvName(name)];
+/** A WiFi key's value for its length: the stack's secret, else SHELLY_FLEET_SECRET_<NAME>. */
+const secrets = (name: string) => configured(secretConfigKey(name)) ?? process.env[secretEnvName(name)];
 
 /**
  * One diagnostic per violation, at the level the site gives the rule. @pulumi/policy takes an

@@ -5,8 +5,9 @@
 // - wifi-secret-mass-change needs the state before the run (what the secret was): shelly-fleet
 //   reads it from the stack; the engine gives a policy pack only the planned inputs, so plain
 //   pulumi never reports it.
-// - wifi-password-length needs the secret's value: the pack reads it from the environment
-//   (SHELLY_FLEET_SECRET_<NAME>), shelly-fleet also from --secret-file and the stack's config.
+// - wifi-password-length needs the secret's value: the pack reads the stack's secrets (the engine
+//   gives it the config, decrypted, as PULUMI_CONFIG), shelly-fleet also --secret-file's. Plain
+//   pulumi runs with no SHELLY_FLEET_* variable: the pack finds the fleet by `shelly-fleet:root`.
 // - unique-identity on a MAC, an IP or a host name, and reservation-placement (an IP in the pool
 //   or outside the subnet), are refused by the fleet loader, which both front ends run first: no
 //   fleet that holds one reaches either rule (test/fleet/bad.test.ts: duplicate-*, outside-subnet,
@@ -14,7 +15,6 @@
 // Then `pulumi up --policy-pack` stops on the mandatory violations before any device write.
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { secretEnvName } from "../../fleet";
 import { RULE_IDS, RULES } from "../../policies/rules";
 import { type SimDevice, startDevice } from "../../sim";
 import { CAPTURES_DIR } from "../support/captures";
@@ -137,11 +137,7 @@ describe("every safety rule, reported by plain pulumi and by shelly-fleet", () =
   const sims = new Map<string, SimDevice>();
   const files = new Map<string, string>();
   const writes = () => [...sims.values()].reduce((n, sim) => n + sim.log.count({ kind: "write" }), 0);
-  const secretEnv = Object.fromEntries(
-    Object.entries(SECRETS).map(([name, value]) => [secretEnvName(name), value]),
-  );
-  const pulumi = (...args: string[]) =>
-    project.pulumi(args, { SHELLY_FLEET_ROOT: project.fleetRoot, ...secretEnv });
+  const pulumi = (...args: string[]) => project.pulumi(args);
   /** shelly-fleet with the named secrets as --secret-file (an up saves them in the stack). */
   const fleetCli = (secrets: (keyof typeof SECRETS)[], ...args: string[]) =>
     project.shellyFleet(
@@ -193,25 +189,6 @@ describe("every safety rule, reported by plain pulumi and by shelly-fleet", () =
     if (project) await project.remove();
   });
 
-  test("plain pulumi preview --policy-pack: every rule the pack can see, with device, file:line and key", async () => {
-    const before = writes();
-    const preview = await pulumi("preview", "--policy-pack", PACK);
-    const output = preview.stdout + preview.stderr;
-    expect(preview.code, output).not.toBe(0);
-    for (const c of CASES.filter((c) => c.rule !== "wifi-secret-mass-change")) {
-      expect(output, c.rule).toContain(reported(c));
-    }
-    expect(output).toContain(
-      `device twin: address ${sims.get("auth-off")?.address} is also used by auth-off`,
-    );
-    // The length only, never the value.
-    expect(output).toContain('the secret "wifi-short" has 5 characters; WPA2 takes 8 to 63');
-    expect(output).not.toContain(SECRETS["wifi-short"]);
-    // The pack sees the planned inputs, not the state before them.
-    expect(output).not.toContain("wifi-secret-mass-change");
-    expect(writes()).toBe(before);
-  });
-
   test("shelly-fleet preview lists every rule first, the WiFi mass change included", async () => {
     const before = writes();
     // The WiFi keys only on the command line: a preview saves no secret, so the check reads them
@@ -230,6 +207,34 @@ describe("every safety rule, reported by plain pulumi and by shelly-fleet", () =
     expect(listed).toContain('the secret "wifi-short" has 5 characters; WPA2 takes 8 to 63');
     expect(preview.stdout + preview.stderr).not.toContain(SECRETS["wifi-short"]);
     expect(listed.split("\n")).toHaveLength(CASES.length + 1);
+    expect(writes()).toBe(before);
+  });
+
+  test("plain pulumi preview --policy-pack: every rule the pack can see, with device, file:line and key", async () => {
+    // The WiFi keys as a plain Pulumi user stores them: stack secrets, typed on standard input.
+    for (const name of ["wifi-new", "wifi-short"] as const) {
+      const set = await project.pulumi(
+        ["config", "set", "--secret", `shelly-fleet:secret.${name}`],
+        {},
+        SECRETS[name],
+      );
+      expect(set.code, set.stderr).toBe(0);
+    }
+    const before = writes();
+    const preview = await pulumi("preview", "--policy-pack", PACK);
+    const output = preview.stdout + preview.stderr;
+    expect(preview.code, output).not.toBe(0);
+    for (const c of CASES.filter((c) => c.rule !== "wifi-secret-mass-change")) {
+      expect(output, c.rule).toContain(reported(c));
+    }
+    expect(output).toContain(
+      `device twin: address ${sims.get("auth-off")?.address} is also used by auth-off`,
+    );
+    // The length only, never the value.
+    expect(output).toContain('the secret "wifi-short" has 5 characters; WPA2 takes 8 to 63');
+    expect(output).not.toContain(SECRETS["wifi-short"]);
+    // The pack sees the planned inputs, not the state before them.
+    expect(output).not.toContain("wifi-secret-mass-change");
     expect(writes()).toBe(before);
   });
 
