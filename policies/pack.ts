@@ -25,36 +25,28 @@ import {
   RULES,
   type Violation,
 } from "./rules";
+import { keepStackConfig, stackConfig } from "./stack-config";
 
 const DEVICE_TYPE = "pulumi-nodejs:dynamic/shelly:Device";
 
 /**
- * The stack's config as the engine gives a policy pack: PULUMI_CONFIG, a JSON object of
- * `namespace:key` → value, secrets decrypted (the engine's analyzer environment).
+ * The fleet's root: SHELLY_FLEET_ROOT, else the stack's `shelly-fleet:root` when absolute (a
+ * relative one is the project directory's, not known here), else the checkout's (from
+ * dist/policies/pack.js). Read at the first resource: the engine configures the stack before.
  */
-function stackConfig(): Record<string, unknown> {
-  try {
-    const config = JSON.parse(process.env.PULUMI_CONFIG ?? "{}");
-    return config && typeof config === "object" ? config : {};
-  } catch {
-    return {};
-  }
+function fleetRoot(): string {
+  const configured = stackConfig("shelly-fleet:root");
+  return path.resolve(
+    process.env.SHELLY_FLEET_ROOT ??
+      (configured && path.isAbsolute(configured) ? configured : path.join(__dirname, "..", "..")),
+  );
 }
-const config = stackConfig();
-const configured = (key: string) => (typeof config[key] === "string" ? (config[key] as string) : undefined);
-
-/** dist/policies/pack.js → the checkout's root. A relative `root` is the project's: not known here. */
-const stackRoot = configured("shelly-fleet:root");
-const root = path.resolve(
-  process.env.SHELLY_FLEET_ROOT ??
-    (stackRoot && path.isAbsolute(stackRoot) ? stackRoot : path.join(__dirname, "..", "..")),
-);
 const fleets = new Map<string, Fleet>();
 
 function fleetOf(site: string): Fleet {
   let fleet = fleets.get(site);
   if (!fleet) {
-    fleet = loadFleet({ root, site });
+    fleet = loadFleet({ root: fleetRoot(), site });
     fleets.set(site, fleet);
   }
   return fleet;
@@ -83,7 +75,7 @@ function deviceOf(props: Record<string, unknown>): PolicyDevice {
 }
 
 /** A WiFi key's value for its length: the stack's secret, else SHELLY_FLEET_SECRET_<NAME>. */
-const secrets = (name: string) => configured(secretConfigKey(name)) ?? process.env[secretEnvName(name)];
+const secrets = (name: string) => stackConfig(secretConfigKey(name)) ?? process.env[secretEnvName(name)];
 
 /**
  * One diagnostic per violation, at the level the site gives the rule. @pulumi/policy takes an
@@ -132,4 +124,5 @@ const stackPolicies: StackValidationPolicy[] = RULES.filter(
   },
 }));
 
+keepStackConfig();
 new PolicyPack("shelly-fleet", { policies: [...resourcePolicies, ...stackPolicies] });

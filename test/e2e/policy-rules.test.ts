@@ -6,7 +6,7 @@
 //   reads it from the stack; the engine gives a policy pack only the planned inputs, so plain
 //   pulumi never reports it.
 // - wifi-password-length needs the secret's value: the pack reads the stack's secrets (the engine
-//   gives it the config, decrypted, as PULUMI_CONFIG), shelly-fleet also --secret-file's. Plain
+//   gives it the config, decrypted, in ConfigureStack), shelly-fleet also --secret-file's. Plain
 //   pulumi runs with no SHELLY_FLEET_* variable: the pack finds the fleet by `shelly-fleet:root`.
 // - unique-identity on a MAC, an IP or a host name, and reservation-placement (an IP in the pool
 //   or outside the subnet), are refused by the fleet loader, which both front ends run first: no
