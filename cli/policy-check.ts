@@ -4,7 +4,8 @@
 import { createHash } from "node:crypto";
 import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { isSecretRef, loadFleet, secretEnvName } from "../fleet";
+import type { CommandLineConfig } from "../automation/stack";
+import { isSecretRef, loadFleet, secretConfigKey, secretEnvName } from "../fleet";
 import { checkFleetPolicies, policyDevice } from "../policies/fleet";
 import { formatViolation, type Violation, type WifiSecretChange } from "../policies/rules";
 import { fromEngine } from "../providers/shelly/engine-inputs";
@@ -33,15 +34,19 @@ export interface PolicyCheck {
 export async function checkPolicies(
   stack: Stack,
   projectDir: string,
-  commandLine: Record<string, string>,
+  commandLine: CommandLineConfig,
   acknowledged: boolean,
   show: (text: string) => void = print,
 ): Promise<PolicyCheck> {
-  const { site, root } = await programConfig(stack, projectDir, commandLine);
+  const { site, root } = await programConfig(stack, projectDir, commandLine.config);
   const fleet = loadFleet({ root, site });
   const config = await stack.getAllConfig().catch(() => ({}) as Record<string, { value: string }>);
+  // This run's --secret, --secret-file and --secret-env first: a preview keeps them out of the
+  // stack file, and an up saves them only after this check.
   const secret = (name: string) =>
-    config[`shelly-fleet:secret.${name}`]?.value ?? process.env[secretEnvName(name)];
+    commandLine.secrets[secretConfigKey(name)] ??
+    config[secretConfigKey(name)]?.value ??
+    process.env[secretEnvName(name)];
   const wifiChanges = await wifiSecretChanges(stack, fleet.devices.map(policyDevice), secret);
   const violations = checkFleetPolicies(fleet, { secrets: secret, wifiChanges, acknowledged });
   const mandatory = violations.filter((v) => v.level === "mandatory").length;

@@ -559,6 +559,7 @@ class FleetLoader {
       tags: tagSet(device.tags, ...layers.map((profile) => profile?.tags ?? [])),
       config,
       provenance,
+      identityLines: identityLines(source),
     };
   }
 
@@ -760,4 +761,21 @@ function sortedUnique(list: FleetError[]): FleetError[] {
       return true;
     })
     .sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0));
+}
+
+/** Where the device file writes its identity keys: the policy reports name the line. */
+function identityLines(source: SourceFile): Record<string, number> {
+  const lines: Record<string, number> = {};
+  for (const key of ["mac", "address", "network.ip", "network.hostname"]) {
+    // lineOf falls back to the enclosing table's line: only a key the file writes counts.
+    const [section = "", field] = key.split(".");
+    const table = source.data[section];
+    const written =
+      field === undefined
+        ? table !== undefined
+        : typeof table === "object" && table !== null && field in table;
+    const line = written ? source.lineOf(key) : undefined;
+    if (line !== undefined) lines[key] = line;
+  }
+  return lines;
 }

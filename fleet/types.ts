@@ -94,6 +94,8 @@ export interface DesiredDevice {
   config: DeviceConfig;
   /** Dotted key path of every merged value (and channel or named entry) → where it was written. */
   provenance: Record<string, Origin>;
+  /** The device file's line of each identity key it writes (`mac`, `address`, `network.ip`, `network.hostname`). */
+  identityLines?: Record<string, number>;
 }
 
 export interface Fleet {

@@ -39,7 +39,12 @@ export function policyDevice(device: DesiredDevice): PolicyDevice {
     ...(device.network && { network: { ip: device.network.ip, hostname: device.network.hostname } }),
     profiles: device.profiles,
     tags: device.tags,
-    provenance: device.provenance,
+    provenance: {
+      ...device.provenance,
+      ...Object.fromEntries(
+        Object.entries(device.identityLines ?? {}).map(([key, line]) => [key, { file: device.file, line }]),
+      ),
+    },
   };
 }
 

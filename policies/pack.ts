@@ -2,7 +2,8 @@
 // run by the engine (`pulumi preview --policy-pack policies`, and `shelly-fleet preview/up`).
 // The inputs carry each device's merged config; the fleet's files add what they do not carry
 // (the file and line of each key, the site's [policy] table, profiles, network settings). The
-// fleet is read from SHELLY_FLEET_ROOT, else the checkout this pack is part of.
+// fleet is read from SHELLY_FLEET_ROOT, else the stack's `shelly-fleet:root` when absolute, else
+// the checkout this pack is part of.
 import * as path from "node:path";
 import {
   PolicyPack,
@@ -11,7 +12,7 @@ import {
   type ResourceValidationPolicy,
   type StackValidationPolicy,
 } from "@pulumi/policy";
-import { loadFleet, secretEnvName } from "../fleet";
+import { loadFleet, secretConfigKey, secretEnvName } from "../fleet";
 import type { Fleet } from "../fleet/types";
 import { fromEngine } from "../providers/shelly/engine-inputs";
 import { policyDevice, policySite } from "./fleet";
@@ -24,17 +25,28 @@ import {
   RULES,
   type Violation,
 } from "./rules";
+import { keepStackConfig, stackConfig } from "./stack-config";
 
 const DEVICE_TYPE = "pulumi-nodejs:dynamic/shelly:Device";
 
-/** dist/policies/pack.js → the checkout's root. */
-const root = path.resolve(process.env.SHELLY_FLEET_ROOT ?? path.join(__dirname, "..", ".."));
+/**
+ * The fleet's root: SHELLY_FLEET_ROOT, else the stack's `shelly-fleet:root` when absolute (a
+ * relative one is the project directory's, not known here), else the checkout's (from
+ * dist/policies/pack.js). Read at the first resource: the engine configures the stack before.
+ */
+function fleetRoot(): string {
+  const configured = stackConfig("shelly-fleet:root");
+  return path.resolve(
+    process.env.SHELLY_FLEET_ROOT ??
+      (configured && path.isAbsolute(configured) ? configured : path.join(__dirname, "..", "..")),
+  );
+}
 const fleets = new Map<string, Fleet>();
 
 function fleetOf(site: string): Fleet {
   let fleet = fleets.get(site);
   if (!fleet) {
-    fleet = loadFleet({ root, site });
+    fleet = loadFleet({ root: fleetRoot(), site });
     fleets.set(site, fleet);
   }
   return fleet;
@@ -62,7 +74,8 @@ function deviceOf(props: Record<string, unknown>): PolicyDevice {
   };
 }
 
-const secrets = (name: string) => process.env[secretEnvName(name)];
+/** A WiFi key's value for its length: the stack's secret, else SHELLY_FLEET_SECRET_<NAME>. */
+const secrets = (name: string) => stackConfig(secretConfigKey(name)) ?? process.env[secretEnvName(name)];
 
 /**
  * One diagnostic per violation, at the level the site gives the rule. @pulumi/policy takes an
@@ -111,4 +124,5 @@ const stackPolicies: StackValidationPolicy[] = RULES.filter(
   },
 }));
 
+keepStackConfig();
 new PolicyPack("shelly-fleet", { policies: [...resourcePolicies, ...stackPolicies] });

@@ -253,9 +253,10 @@ export function checkDevice(
     });
   }
 
+  // `pin` and `channel` are the current spellings; `version` and `stage` the older ones.
   const firmware = config.firmware;
   if (site?.firmwareMinimum) {
-    for (const key of ["version", "minimum"] as const) {
+    for (const key of ["pin", "version", "minimum"] as const) {
       const version = firmware?.[key];
       if (typeof version === "string" && compareVersions(version, site.firmwareMinimum) < 0) {
         findings.push({
@@ -267,13 +268,15 @@ export function checkDevice(
       }
     }
   }
-  if (firmware?.stage === "beta" && !site?.allowBeta) {
-    findings.push({
-      rule: "firmware-stable",
-      key: "firmware.stage",
-      message: "the beta update channel is selected, and the site does not allow it",
-      fix: `set [firmware] stage = "stable", or allow_beta = true under [policy] in ${site?.file ?? "the site's site.toml"}`,
-    });
+  for (const key of ["channel", "stage"] as const) {
+    if (firmware?.[key] === "beta" && !site?.allowBeta) {
+      findings.push({
+        rule: "firmware-stable",
+        key: `firmware.${key}`,
+        message: "the beta update channel is selected, and the site does not allow it",
+        fix: `set [firmware] ${key} = "stable", or allow_beta = true under [policy] in ${site?.file ?? "the site's site.toml"}`,
+      });
+    }
   }
 
   const ws = config.outbound_ws;

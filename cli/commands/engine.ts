@@ -174,7 +174,7 @@ function engineCommand(name: string, summary: string, extraHelp: string, act: En
         const check = await checkPolicies(
           stack,
           projectDir,
-          commandLine.config,
+          commandLine,
           values["acknowledge-wifi-change"],
           values.json ? (text) => process.stderr.write(text) : print,
         );

@@ -1,60 +1,31 @@
 // The safety policies under the real engine: plain `pulumi preview --policy-pack policies` (the
 // pack through our language host's RunPlugin) and `shelly-fleet preview/up`, against simulated
 // devices. A mandatory violation fails the preview and stops `up` before any device request; a
-// level the site lowered (with its reason) is reported as advisory and does not block.
-import { execFile } from "node:child_process";
-import * as fs from "node:fs/promises";
+// level the site lowered (with its reason) is reported as advisory and does not block. Every
+// rule, each under both front ends, is in policy-rules.test.ts.
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type SimDevice, startDevice } from "../../sim";
 import { CAPTURES_DIR } from "../support/captures";
-import { type CliResult, makeScratchProject, REPO_ROOT, runCli, secretFiles } from "../support/cli";
+import { REPO_ROOT } from "../support/cli";
+import { makePlainProject, type PlainProject } from "../support/plain-project";
 
 const PORCH_PASSWORD = "porch-admin-policy-81c2";
 const SITE = "policy";
 
 describe("safety policies in preview and up", () => {
-  let project: { dir: string; env: NodeJS.ProcessEnv };
+  let project: PlainProject;
   let garage: SimDevice; // Gen1, no auth
   let porch: SimDevice; // Gen2+, auth on
   let fleetRoot: string;
 
-  const pulumi = (...args: string[]): Promise<CliResult> =>
-    new Promise((resolve) => {
-      execFile(
-        "pulumi",
-        [...args, "--non-interactive"],
-        {
-          cwd: project.dir,
-          env: { ...process.env, ...project.env, SHELLY_FLEET_ROOT: fleetRoot },
-          maxBuffer: 64 * 1024 * 1024,
-        },
-        (err, stdout, stderr) => {
-          const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
-          resolve({ code, stdout, stderr });
-        },
-      ).stdin?.end("");
-    });
+  const pulumi = (...args: string[]) => project.pulumi(args, { SHELLY_FLEET_ROOT: fleetRoot });
   const fleetCli = (...args: string[]) =>
-    runCli(
-      [
-        ...args,
-        "--stack",
-        SITE,
-        "--dir",
-        project.dir,
-        ...secretFiles({ "secret.device-admin": PORCH_PASSWORD }),
-      ],
-      project.env,
-    );
+    project.shellyFleet(SITE, args, { "secret.device-admin": PORCH_PASSWORD });
   const requests = (device: SimDevice) => device.log.count({});
   const writes = (device: SimDevice) => device.log.count({ kind: "write" });
 
-  async function writeFile(relative: string, text: string): Promise<void> {
-    const file = path.join(fleetRoot, relative);
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    await fs.writeFile(file, text);
-  }
+  const writeFile = (relative: string, text: string) => project.writeFleetFile(relative, text);
 
   const garageFile = (auth: string) =>
     `mac = "${garage.identity.mac}"\naddress = "${garage.address}"\n\n[device]\nname = "Garage"\n${auth}`;
@@ -65,14 +36,8 @@ describe("safety policies in preview and up", () => {
       rebootMs: 300,
       password: PORCH_PASSWORD,
     });
-    project = await makeScratchProject("e2e-policy");
-    const settings = await fs.readFile(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8");
-    const main = /^main: (.*)$/m.exec(settings)?.[1] as string;
-    await fs.writeFile(
-      path.join(project.dir, "Pulumi.yaml"),
-      settings.replace(/^main:.*$/m, `main: ${path.relative(project.dir, path.join(REPO_ROOT, main))}`),
-    );
-    fleetRoot = path.join(project.dir, "fleet");
+    project = await makePlainProject("e2e-policy");
+    fleetRoot = project.fleetRoot;
     await writeFile(
       `devices/${SITE}/site.toml`,
       '[credentials]\ndevice_password = { secret = "device-admin" }\n\n' +
@@ -90,7 +55,7 @@ describe("safety policies in preview and up", () => {
 
   afterAll(async () => {
     await Promise.all([garage?.close(), porch?.close()]);
-    if (project) await fs.rm(project.dir, { recursive: true, force: true });
+    if (project) await project.remove();
   });
 
   test("plain pulumi preview --policy-pack: the mandatory violation fails it, with device, file and key", async () => {
@@ -104,24 +69,6 @@ describe("safety policies in preview and up", () => {
       `devices/${SITE}/porch.toml:5: cloud.enabled: [advisory cloud-off] device porch: the Shelly cloud connection is on`,
     );
     expect(writes(garage) + writes(porch)).toBe(0);
-  });
-
-  test("plain pulumi: a stack-level rule (two files on one address) is reported by the pack", async () => {
-    await writeFile(
-      `devices/${SITE}/twin.toml`,
-      `mac = "AABBCCDDEE99"\naddress = "${garage.address}"\n\n[auth]\nenabled = true\npassword = { secret = "device-admin" }\n`,
-    );
-    try {
-      const preview = await pulumi("preview", "--policy-pack", path.join(REPO_ROOT, "policies"));
-      const output = preview.stdout + preview.stderr;
-      expect(output).toMatch(
-        new RegExp(
-          `devices/${SITE}/(twin|garage)\\.toml: address: \\[mandatory unique-identity\\] device (twin|garage): address ${garage.address.replace(/\./g, "\\.")} is also used by`,
-        ),
-      );
-    } finally {
-      await fs.rm(path.join(fleetRoot, `devices/${SITE}/twin.toml`));
-    }
   });
 
   test("shelly-fleet preview lists the violations first; up stops before any device request", async () => {

@@ -102,10 +102,11 @@ describe("each rule reports a device that breaks it, with file, line and key", (
       expect.objectContaining({
         device: "b",
         file: "devices/home/b.toml",
+        line: 2,
         key: "address",
         message: "address 127.0.0.1:8080 is also used by a (devices/home/a.toml)",
       }),
-      expect.objectContaining({ device: "d", key: "network.hostname" }),
+      expect.objectContaining({ device: "d", key: "network.hostname", line: 9 }),
     ]);
     expect(errors).toEqual([expect.stringContaining("host name same is also used by devices/home/c.toml")]);
   });
@@ -146,6 +147,28 @@ describe("each rule reports a device that breaks it, with file, line and key", (
       "devices/home/site.toml": '[policy]\nfirmware_minimum = "1.4.0"\nallow_beta = true\n',
     };
     expect(only(check(beta).violations, "firmware-stable")).toEqual([]);
+  });
+
+  test("firmware-minimum and firmware-stable: the current spellings, pin and channel, too", () => {
+    const { violations } = check({
+      "devices/home/site.toml": '[policy]\nfirmware_minimum = "1.4.0"\n',
+      "devices/home/pinned.toml": device(
+        "AABBCCDDEE01",
+        "10.0.20.11",
+        '[firmware]\npin = "1.3.9"\nchannel = "beta"\n',
+      ),
+      "devices/home/current.toml": device(
+        "AABBCCDDEE02",
+        "10.0.20.12",
+        '[firmware]\npin = "1.4.0"\nchannel = "stable"\n',
+      ),
+    });
+    expect(only(violations, "firmware-minimum")).toEqual([
+      expect.objectContaining({ device: "pinned", key: "firmware.pin", line: 9 }),
+    ]);
+    expect(only(violations, "firmware-stable")).toEqual([
+      expect.objectContaining({ device: "pinned", key: "firmware.channel", line: 10 }),
+    ]);
   });
 
   test("tls-servers: ws:// and plain MQTT on a Gen2+ device are advisory", () => {
