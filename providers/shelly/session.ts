@@ -8,6 +8,7 @@ import {
   Gen2Client,
   type Gen2SysStatus,
   normalizeMac,
+  type ProbeResult,
   probe,
   type ShellyConnection,
   ShellyError,
@@ -158,10 +159,14 @@ export async function openSession(
   const generation: Generation = connection.generation === 1 ? "gen1" : "gen2";
 
   let connectMacUnread = true;
+  // The latest `GET /shelly`, until a write or its use: the documents' identity part (Gen2+: the
+  // same object as Shelly.GetDeviceInfo, API.md §1), so a read right after a probe skips it.
+  let unusedProbe: ProbeResult | undefined = connection.probe;
   let currentPassword = options.password;
   const reconnect = async (password: string | undefined) => {
     currentPassword = password;
     connection = await connect(address, { password }, identity);
+    unusedProbe = connection.probe;
   };
 
   // The identity as last seen without credentials: fresh right after a probe, stale after a
@@ -178,6 +183,7 @@ export async function openSession(
     assertRunActive(purpose);
     if (options.expectedMac === undefined) return;
     if (!identityFresh && lostTo === undefined) seen((await probe(address, transport)).mac);
+    unusedProbe = undefined;
     if (lostTo !== undefined) {
       throw new ShellyMacMismatchError(options.expectedMac, lostTo, { host: address, call: "GET /shelly" });
     }
@@ -232,19 +238,24 @@ export async function openSession(
         connectMacUnread = false;
         return seen(connection.probe.mac);
       }
-      return seen((await probe(address, transport)).mac);
+      unusedProbe = await probe(address, transport);
+      return seen(unusedProbe.mac);
     },
 
     async readDocuments(): Promise<DeviceDocuments> {
+      const probed = unusedProbe;
+      unusedProbe = undefined;
       if (connection.generation === 1) {
         const client = connection.client;
-        const shelly = await client.getShelly();
+        const shelly = probed?.generation === 1 ? probed.shelly : await client.getShelly();
         const settings = await client.getSettings();
         const actions = await client.getSettingsActions();
         return { generation: "gen1", shelly, settings, actions };
       }
       const client: Gen2Client = connection.client;
-      const deviceInfo = (await client.shellyGetDeviceInfo()) as unknown as JsonObject;
+      const deviceInfo = (probed !== undefined && probed.generation !== 1
+        ? probed.shelly
+        : await client.shellyGetDeviceInfo()) as unknown as JsonObject;
       const config = (await client.shellyGetConfig()) as unknown as JsonObject;
       const schedules = await optionalList(() => client.scheduleList() as unknown as Promise<JsonObject>);
       const webhooks = await optionalList(() => client.webhookList() as unknown as Promise<JsonObject>);
@@ -285,6 +296,7 @@ export async function openSession(
       });
       // Back on the new firmware: a new connection (Gen2+ digest nonces did not survive the reboot).
       connection = await connect(address, { password: currentPassword }, identity);
+      unusedProbe = connection.probe;
       firmware = connection.generation === 1 ? connection.probe.firmware : connection.probe.version;
       identityFresh = true;
       connectMacUnread = true;
