@@ -2,7 +2,7 @@
 // run by the engine (`pulumi preview --policy-pack policies`, and `shelly-fleet preview/up`).
 // The inputs carry each device's merged config; the fleet's files add what they do not carry
 // (the file and line of each key, the site's [policy] table, profiles, network settings). The
-// fleet is read from SHELLY_FLEET_ROOT, else the stack's `shelly-fleet:root` when absolute, else
+// fleet is read from the stack's `shelly-fleet:root` when absolute, else SHELLY_FLEET_ROOT, else
 // the checkout this pack is part of.
 import * as path from "node:path";
 import {
@@ -30,16 +30,15 @@ import { keepStackConfig, stackConfig } from "./stack-config";
 const DEVICE_TYPE = "pulumi-nodejs:dynamic/shelly:Device";
 
 /**
- * The fleet's root: SHELLY_FLEET_ROOT, else the stack's `shelly-fleet:root` when absolute (a
- * relative one is the project directory's, not known here), else the checkout's (from
+ * The fleet's root: the stack's `shelly-fleet:root` when absolute (a relative one is the project
+ * directory's, not known here), else SHELLY_FLEET_ROOT (scripts/env.sh sets it to the checkout;
+ * `shelly-fleet preview/up` to the fleet they loaded), else the checkout's (from
  * dist/policies/pack.js). Read at the first resource: the engine configures the stack before.
  */
 function fleetRoot(): string {
   const configured = stackConfig("shelly-fleet:root");
-  return path.resolve(
-    process.env.SHELLY_FLEET_ROOT ??
-      (configured && path.isAbsolute(configured) ? configured : path.join(__dirname, "..", "..")),
-  );
+  if (configured && path.isAbsolute(configured)) return path.resolve(configured);
+  return path.resolve(process.env.SHELLY_FLEET_ROOT ?? path.join(__dirname, "..", ".."));
 }
 const fleets = new Map<string, Fleet>();
 

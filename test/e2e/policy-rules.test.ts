@@ -7,7 +7,8 @@
 //   pulumi never reports it.
 // - wifi-password-length needs the secret's value: the pack reads the stack's secrets (the engine
 //   gives it the config, decrypted, in ConfigureStack), shelly-fleet also --secret-file's. Plain
-//   pulumi runs with no SHELLY_FLEET_* variable: the pack finds the fleet by `shelly-fleet:root`.
+//   pulumi runs as in a shell that sourced scripts/env.sh (SHELLY_FLEET_ROOT names the checkout,
+//   whose own devices/ are not this fleet): the pack finds the fleet by `shelly-fleet:root`.
 // - unique-identity on a MAC, an IP or a host name, and reservation-placement (an IP in the pool
 //   or outside the subnet), are refused by the fleet loader, which both front ends run first: no
 //   fleet that holds one reaches either rule (test/fleet/bad.test.ts: duplicate-*, outside-subnet,
@@ -137,7 +138,7 @@ describe("every safety rule, reported by plain pulumi and by shelly-fleet", () =
   const sims = new Map<string, SimDevice>();
   const files = new Map<string, string>();
   const writes = () => [...sims.values()].reduce((n, sim) => n + sim.log.count({ kind: "write" }), 0);
-  const pulumi = (...args: string[]) => project.pulumi(args);
+  const pulumi = (...args: string[]) => project.pulumi(args, { SHELLY_FLEET_ROOT: REPO_ROOT });
   /** shelly-fleet with the named secrets as --secret-file (an up saves them in the stack). */
   const fleetCli = (secrets: (keyof typeof SECRETS)[], ...args: string[]) =>
     project.shellyFleet(
