@@ -33,7 +33,8 @@ const DEVICE_TYPE = "pulumi-nodejs:dynamic/shelly:Device";
  * The fleet's root: the stack's `shelly-fleet:root` when absolute (a relative one is the project
  * directory's, not known here), else SHELLY_FLEET_ROOT (scripts/env.sh sets it to the checkout;
  * `shelly-fleet preview/up` to the fleet they loaded), else the checkout's (from
- * dist/policies/pack.js). Read at the first resource: the engine configures the stack before.
+ * dist/policies/pack.js). Read at each resource: the engine configures the stack first, and a
+ * fleet is kept per root, so a root that arrives late is not hidden by an earlier one.
  */
 function fleetRoot(): string {
   const configured = stackConfig("shelly-fleet:root");
@@ -43,10 +44,11 @@ function fleetRoot(): string {
 const fleets = new Map<string, Fleet>();
 
 function fleetOf(site: string): Fleet {
-  let fleet = fleets.get(site);
+  const root = fleetRoot();
+  let fleet = fleets.get(`${root}\u0000${site}`);
   if (!fleet) {
-    fleet = loadFleet({ root: fleetRoot(), site });
-    fleets.set(site, fleet);
+    fleet = loadFleet({ root, site });
+    fleets.set(`${root}\u0000${site}`, fleet);
   }
   return fleet;
 }

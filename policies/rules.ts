@@ -346,7 +346,12 @@ export function checkFleet(
     if (!first) map.set(key, device);
     return first;
   };
-  for (const device of devices) {
+  // By site and name: the engine hands resources over in no fixed order, and a duplicate is
+  // reported on the second device of the pair, the same one every run.
+  const ordered = [...devices].sort((a, b) =>
+    a.site === b.site ? a.name.localeCompare(b.name) : a.site.localeCompare(b.site),
+  );
+  for (const device of ordered) {
     const site = siteOf(device);
     const findings: Finding[] = [];
     const checks: [string, string, string | undefined][] = [
