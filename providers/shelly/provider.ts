@@ -63,13 +63,12 @@ export interface ShellyDeviceArgs {
   campaign?: CampaignPlace;
 }
 
+// Only the inputs become Outputs in the program: the SDK builds an Output, with its chain of
+// promises, for each key it is given, and the program reads none of the device's outputs. The
+// engine stores every output the provider returns all the same (generation, model, firmware,
+// observed, ...), where `status`, `report` and the next run read them.
 export class ShellyDevice extends StoredProviderResource {
   declare readonly mac: pulumi.Output<string>;
-  declare readonly generation: pulumi.Output<string>;
-  declare readonly model: pulumi.Output<string>;
-  declare readonly firmware: pulumi.Output<string>;
-  declare readonly observed: pulumi.Output<DeviceConfig | undefined>;
-  declare readonly lastApply: pulumi.Output<Record<string, unknown> | undefined>;
 
   constructor(name: string, args: ShellyDeviceArgs, opts?: pulumi.CustomResourceOptions) {
     const { desired, ...rest } = args;
@@ -77,17 +76,8 @@ export class ShellyDevice extends StoredProviderResource {
       shellyDeviceProvider,
       name,
       {
-        generation: undefined,
-        model: undefined,
-        firmware: undefined,
-        observed: undefined,
-        secretHashes: undefined,
-        namedIds: undefined,
-        lastApply: undefined,
         providerVersion: SHELLY_PROVIDER_VERSION,
         ...rest,
-        // After the output placeholders: the `firmware` component is an input, the `firmware`
-        // output (the version the device runs) comes from the outputs.
         ...componentsOf(desired),
       },
       { ...opts, additionalSecretOutputs: ["secretHashes", ...(opts?.additionalSecretOutputs ?? [])] },
