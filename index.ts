@@ -8,6 +8,7 @@ import { campaignOf, inWaveOrder } from "./program/campaign";
 import { dependencyOn } from "./program/failed-resources";
 import { declareLeaseMove } from "./program/lease";
 import { declareOpnsense } from "./program/opnsense";
+import { withoutPromiseStacks } from "./program/promise-stacks";
 import { declareProvisioning } from "./program/provision";
 import { declareShellyDevice, secretDigests } from "./program/shelly";
 import { transportCheck } from "./providers/opnsense/model";
@@ -44,30 +45,32 @@ export default async function program(): Promise<Record<string, unknown>> {
   const loginSecret = site.credentials?.device_password?.secret;
   const campaign = campaignOf(site, fleet.devices);
   const declared = new Map<string, ReturnType<typeof declareShellyDevice>>();
-  for (const device of inWaveOrder(fleet.devices, campaign)) {
-    // A new device joins the network first, after its DHCP reservation when it has one.
-    const reservation = opnsense?.reservations.get(device.name);
-    const provisioned = declareProvisioning(device, loginSecret, reservation);
-    const dependsOn = [
-      ...(reservation ? [reservation] : []),
-      ...(provisioned ? [dependencyOn(provisioned, "shelly", "ProvisionedDevice", device.name)] : []),
-    ];
-    // A device on a dynamic lease then moves onto its reservation, and is configured there.
-    const moved = reservation ? declareLeaseMove(device, site, loginSecret, dependsOn) : undefined;
-    // A campaign wave starts after the wave before is done, whether its devices succeeded or not.
-    const place = campaign.get(device.name);
-    const waveBefore = (place?.earlier.at(-1) ?? []).map((name) =>
-      dependencyOn(declared.get(name) as ReturnType<typeof declareShellyDevice>, "shelly", "Device", name),
-    );
-    const resource = declareShellyDevice(device, {
-      loginSecret,
-      digests,
-      dependsOn: [...dependsOn, ...(moved ? [moved.dependency] : []), ...waveBefore],
-      ...(moved && { address: moved.address }),
-      ...(place && { campaign: place }),
-    });
-    declared.set(device.name, resource);
-  }
+  withoutPromiseStacks(() => {
+    for (const device of inWaveOrder(fleet.devices, campaign)) {
+      // A new device joins the network first, after its DHCP reservation when it has one.
+      const reservation = opnsense?.reservations.get(device.name);
+      const provisioned = declareProvisioning(device, loginSecret, reservation);
+      const dependsOn = [
+        ...(reservation ? [reservation] : []),
+        ...(provisioned ? [dependencyOn(provisioned, "shelly", "ProvisionedDevice", device.name)] : []),
+      ];
+      // A device on a dynamic lease then moves onto its reservation, and is configured there.
+      const moved = reservation ? declareLeaseMove(device, site, loginSecret, dependsOn) : undefined;
+      // A campaign wave starts after the wave before is done, whether its devices succeeded or not.
+      const place = campaign.get(device.name);
+      const waveBefore = (place?.earlier.at(-1) ?? []).map((name) =>
+        dependencyOn(declared.get(name) as ReturnType<typeof declareShellyDevice>, "shelly", "Device", name),
+      );
+      const resource = declareShellyDevice(device, {
+        loginSecret,
+        digests,
+        dependsOn: [...dependsOn, ...(moved ? [moved.dependency] : []), ...waveBefore],
+        ...(moved && { address: moved.address }),
+        ...(place && { campaign: place }),
+      });
+      declared.set(device.name, resource);
+    }
+  });
 
   return {
     site: siteName,
