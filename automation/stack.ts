@@ -42,7 +42,22 @@ export function engineEnvironment(): Record<string, string> {
     PULUMI_SKIP_CHECKPOINTS: process.env.PULUMI_SKIP_CHECKPOINTS ?? "true",
     // check and diff are pure and fast in every provider here, so they may run in parallel.
     PULUMI_PARALLEL_DIFF: process.env.PULUMI_PARALLEL_DIFF ?? "true",
+    NODE_OPTIONS: pluginNodeOptions(process.env.NODE_OPTIONS),
   };
+}
+
+/**
+ * Node's options for the processes the engine starts (the dynamic-provider hosts, the policy
+ * pack). A provider host's live heap stays near 50 MB, but it turns over a request's worth of
+ * short-lived objects per device, and V8's default young generation (sized for the machine's
+ * memory) let the hosts of a 1,000-device preview reach 540 MB resident. 16 MB semi-spaces kept
+ * them near 455 MB, at a CPU cost lost in the noise of five runs. The user's NODE_OPTIONS come
+ * first, and a semi-space size they set wins.
+ */
+export function pluginNodeOptions(userOptions: string | undefined): string {
+  const options = (userOptions ?? "").trim();
+  if (/--max-semi-space-size/.test(options)) return options;
+  return `${options} --max-semi-space-size=16`.trim();
 }
 
 /** The fleet program (index.ts), loaded when an engine command runs: it pulls in Pulumi. */
