@@ -38,6 +38,8 @@ export interface Result {
   peak_rss_cli_mb: number;
   peak_rss_engine_mb: number;
   peak_rss_provider_mb: number;
+  /** The engine floor's run (no-op resources), all its processes; null where no engine runs. */
+  floor_peak_rss_mb?: number | null;
   /** Sampled per role; `total`: every process of the run, exact (short-lived ones included). */
   cpu_s: { cli: number; engine: number; provider: number; total: number };
   /** The stack's state file after the run, KB per device; null where no engine runs. */
@@ -137,12 +139,13 @@ export function markdown(
     "ratio includes the CLI's start. Multi-site rows: one shelly-fleet process per stack, all at once",
     "(a stand-in: shelly-fleet has no one-command multi-site run yet), beside the no-op floor run the",
     "same way. Ratios come from one run; the machine is shared, so compare ratios, not seconds.",
+    "Floor's peak RSS: the no-op run's processes at their peak (CLI, engine and provider hosts together).",
     "",
-    "| N | scenario | wall s | floor s (engine + devices) | ratio | reads/device | writes/device | peak RSS MB (CLI / engine / provider) | CPU s (CLI / engine / provider / all) | state KB/device |",
-    "| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: |",
+    "| N | scenario | wall s | floor s (engine + devices) | ratio | reads/device | writes/device | peak RSS MB (CLI / engine / provider) | floor's peak RSS MB | CPU s (CLI / engine / provider / all) | state KB/device |",
+    "| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- | ---: |",
     ...ours.map(
       (r) =>
-        `| ${r.n} | ${r.scenario}${r.stacks ? ` (${r.stacks} stacks)` : ""} | ${r.wall_s} | ${r.floor_s} (${r.engine_floor_s} + ${r.device_floor_s}) | ${r.ratio} | ${r.reads_per_device} | ${r.writes_per_device} | ${r.peak_rss_mb} (${r.peak_rss_cli_mb} / ${r.peak_rss_engine_mb} / ${r.peak_rss_provider_mb}) | ${r.cpu_s.cli} / ${r.cpu_s.engine} / ${r.cpu_s.provider} / ${r.cpu_s.total} | ${r.state_kb_per_device ?? "–"} |`,
+        `| ${r.n} | ${r.scenario}${r.stacks ? ` (${r.stacks} stacks)` : ""} | ${r.wall_s} | ${r.floor_s} (${r.engine_floor_s} + ${r.device_floor_s}) | ${r.ratio} | ${r.reads_per_device} | ${r.writes_per_device} | ${r.peak_rss_mb} (${r.peak_rss_cli_mb} / ${r.peak_rss_engine_mb} / ${r.peak_rss_provider_mb}) | ${r.floor_peak_rss_mb ?? "–"} | ${r.cpu_s.cli} / ${r.cpu_s.engine} / ${r.cpu_s.provider} / ${r.cpu_s.total} | ${r.state_kb_per_device ?? "–"} |`,
     ),
     "",
     ...peerSection(results),

@@ -383,7 +383,7 @@ function result(m: {
   scenario: Scenario;
   tool: Tool;
   run: Measured;
-  engineFloor?: { seconds: number };
+  engineFloor?: Measured;
   deviceFloor: number;
   perDevice: { reads: number; writes: number };
   stateKbPerDevice?: number;
@@ -407,6 +407,7 @@ function result(m: {
     peak_rss_cli_mb: mb(run.memory.cli),
     peak_rss_engine_mb: mb(run.memory.engine),
     peak_rss_provider_mb: mb(run.memory.provider),
+    floor_peak_rss_mb: m.engineFloor ? mb(m.engineFloor.memory.total) : null,
     cpu_s: {
       cli: round(run.cpu.cli),
       engine: round(run.cpu.engine),
@@ -416,7 +417,7 @@ function result(m: {
     state_kb_per_device: m.stateKbPerDevice === undefined ? null : round(m.stateKbPerDevice),
   };
   log(
-    `  ${r.tool}: ${r.wall_s} s (floor ${r.floor_s} s, ratio ${r.ratio}); ${r.reads_per_device} reads, ${r.writes_per_device} writes per device; peak ${r.peak_rss_mb} MB; CPU s: cli ${r.cpu_s.cli}, engine ${r.cpu_s.engine}, provider ${r.cpu_s.provider}, all ${r.cpu_s.total}${r.state_kb_per_device === null ? "" : `; state ${r.state_kb_per_device} KB/device`}`,
+    `  ${r.tool}: ${r.wall_s} s (floor ${r.floor_s} s, ratio ${r.ratio}); ${r.reads_per_device} reads, ${r.writes_per_device} writes per device; peak ${r.peak_rss_mb} MB${r.floor_peak_rss_mb ? ` (floor ${r.floor_peak_rss_mb} MB)` : ""}; CPU s: cli ${r.cpu_s.cli}, engine ${r.cpu_s.engine}, provider ${r.cpu_s.provider}, all ${r.cpu_s.total}${r.state_kb_per_device === null ? "" : `; state ${r.state_kb_per_device} KB/device`}`,
   );
   return r;
 }
