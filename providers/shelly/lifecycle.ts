@@ -313,7 +313,7 @@ async function readReachable(props: ShellyDeviceOutputs): Promise<ShellyDeviceOu
   const session = await openSession(props.address, identity);
   try {
     // The revision read before the documents: a change in between only costs a full read next time.
-    const documents = await session.readDocuments();
+    const documents = await session.readDocuments({ managing: props.desired });
     const observed = observe(props.desired, documents, props.namedIds);
     return { ...props, observed, firmware: session.firmware, revision: status.revision };
   } finally {
@@ -334,7 +334,7 @@ export async function observeBeforeCreate(
   try {
     const session = await openSession(inputs.address, { ...options, expectedMac: inputs.mac, password });
     try {
-      return { observed: observe(inputs.desired, await session.readDocuments()) };
+      return { observed: observe(inputs.desired, await session.readDocuments({ managing: inputs.desired })) };
     } finally {
       await session.close();
     }

@@ -19,6 +19,7 @@ import { type VersionProbe, waitForFirmware } from "./firmware-wait";
 import type { DeviceConfig, Generation } from "./model/catalog";
 import type { DeviceDocuments } from "./model/normalize";
 import type { JsonObject } from "./model/values";
+import { type DocumentRead, partsToRead } from "./plan/document-parts";
 import type { DeviceSession, WritePurpose } from "./plan/executor";
 import { firmwareVersion } from "./plan/firmware";
 import type { DeviceRequest } from "./plan/types";
@@ -159,6 +160,12 @@ export async function openSession(
   const generation: Generation = connection.generation === 1 ? "gen1" : "gen2";
 
   let connectMacUnread = true;
+  // The last documents read, and every request sent since: a read after writes takes from it
+  // what they cannot have changed (plan/document-parts.ts).
+  let lastRead: DeviceDocuments | undefined;
+  let sentSinceRead: DeviceRequest[] = [];
+  // The revision as read after the last write, for readRevision.
+  let revisionAfterWrites: { revision: ConfigRevision | undefined } | undefined;
   // The latest `GET /shelly`, until a write or its use: the documents' identity part (Gen2+: the
   // same object as Shelly.GetDeviceInfo, API.md §1), so a read right after a probe skips it.
   let unusedProbe: ProbeResult | undefined = connection.probe;
@@ -181,6 +188,7 @@ export async function openSession(
   };
   const beforeWrite = async (purpose: WritePurpose) => {
     assertRunActive(purpose);
+    revisionAfterWrites = undefined;
     if (options.expectedMac === undefined) return;
     if (!identityFresh && lostTo === undefined) seen((await probe(address, transport)).mac);
     unusedProbe = undefined;
@@ -209,6 +217,20 @@ export async function openSession(
     }
   };
 
+  /** The MAC and the configuration revision, in one request (Gen1 /status, Gen2+ Sys.GetStatus). */
+  const readStatus = async (): Promise<{ mac: string; revision: ConfigRevision | undefined }> => {
+    if (connection.generation === 1) {
+      const status = await connection.client.getStatus();
+      const count = status.cfg_changed_cnt;
+      return {
+        mac: normalizeMac(String(status.mac ?? "")) ?? String(status.mac),
+        revision: typeof count === "number" ? { cfg_changed_cnt: count } : undefined,
+      };
+    }
+    const sys = await connection.client.sysGetStatus();
+    return { mac: normalizeMac(String(sys.mac ?? "")) ?? String(sys.mac), revision: revisionOf(sys) };
+  };
+
   const versionProbe: VersionProbe = async (timeoutMs) => {
     const seen = await probe(address, { ...transport, timeoutMs });
     return { mac: seen.mac, version: seen.generation === 1 ? firmwareVersion(seen.firmware) : seen.version };
@@ -224,11 +246,8 @@ export async function openSession(
     mac: connection.probe.mac,
 
     async readRevision() {
-      if (connection.generation === 1) {
-        const count = (await connection.client.getStatus()).cfg_changed_cnt;
-        return typeof count === "number" ? { cfg_changed_cnt: count } : undefined;
-      }
-      return revisionOf(await connection.client.sysGetStatus());
+      if (revisionAfterWrites) return revisionAfterWrites.revision;
+      return (await readStatus()).revision;
     },
 
     async readMac() {
@@ -238,32 +257,75 @@ export async function openSession(
         connectMacUnread = false;
         return seen(connection.probe.mac);
       }
+      // The status read shows the MAC and the revision in one request, where it sends no
+      // credentials before the identity is shown: not with Gen1's Basic auth, whose password
+      // goes with every request (Gen2+ answers a digest challenge whose realm has the MAC).
+      if (connection.generation !== 1 || currentPassword === undefined) {
+        const status = await readStatus();
+        revisionAfterWrites = { revision: status.revision };
+        return seen(status.mac);
+      }
       unusedProbe = await probe(address, transport);
       return seen(unusedProbe.mac);
     },
 
-    async readDocuments(): Promise<DeviceDocuments> {
+    async readDocuments(read?: DocumentRead): Promise<DeviceDocuments> {
+      const parts = partsToRead(read, lastRead === undefined ? undefined : sentSinceRead);
+      // A part not read: from the last read when only changes were asked for, else left out
+      // (a list the settings do not manage).
+      const kept = <T>(value: T | undefined): T | undefined => (read?.changedOnly ? value : undefined);
       const probed = unusedProbe;
       unusedProbe = undefined;
+      let documents: DeviceDocuments;
       if (connection.generation === 1) {
         const client = connection.client;
-        const shelly = probed?.generation === 1 ? probed.shelly : await client.getShelly();
-        const settings = await client.getSettings();
-        const actions = await client.getSettingsActions();
-        return { generation: "gen1", shelly, settings, actions };
+        const previous = lastRead?.generation === "gen1" ? lastRead : undefined;
+        const shelly = parts.has("identity")
+          ? probed?.generation === 1
+            ? probed.shelly
+            : await client.getShelly()
+          : kept(previous?.shelly);
+        const settings = parts.has("config") ? await client.getSettings() : kept(previous?.settings);
+        const actions = parts.has("actions") ? await client.getSettingsActions() : kept(previous?.actions);
+        documents = {
+          generation: "gen1",
+          shelly: shelly as JsonObject,
+          settings: settings as JsonObject,
+          ...(actions !== undefined && { actions }),
+        };
+      } else {
+        const client: Gen2Client = connection.client;
+        const previous = lastRead?.generation === "gen2" ? lastRead : undefined;
+        const deviceInfo = parts.has("identity")
+          ? ((probed !== undefined && probed.generation !== 1
+              ? probed.shelly
+              : await client.shellyGetDeviceInfo()) as unknown as JsonObject)
+          : kept(previous?.deviceInfo);
+        const config = parts.has("config")
+          ? ((await client.shellyGetConfig()) as unknown as JsonObject)
+          : kept(previous?.config);
+        const schedules = parts.has("schedules")
+          ? await optionalList(() => client.scheduleList() as unknown as Promise<JsonObject>)
+          : kept(previous?.schedules);
+        const webhooks = parts.has("webhooks")
+          ? await optionalList(() => client.webhookList() as unknown as Promise<JsonObject>)
+          : kept(previous?.webhooks);
+        documents = {
+          generation: "gen2",
+          deviceInfo: deviceInfo as JsonObject,
+          config: config as JsonObject,
+          ...(schedules !== undefined && { schedules }),
+          ...(webhooks !== undefined && { webhooks }),
+        };
       }
-      const client: Gen2Client = connection.client;
-      const deviceInfo = (probed !== undefined && probed.generation !== 1
-        ? probed.shelly
-        : await client.shellyGetDeviceInfo()) as unknown as JsonObject;
-      const config = (await client.shellyGetConfig()) as unknown as JsonObject;
-      const schedules = await optionalList(() => client.scheduleList() as unknown as Promise<JsonObject>);
-      const webhooks = await optionalList(() => client.webhookList() as unknown as Promise<JsonObject>);
-      return { generation: "gen2", deviceInfo, config, schedules, webhooks };
+      lastRead = documents;
+      sentSinceRead = [];
+      return documents;
     },
 
     async send(request: DeviceRequest, purpose: WritePurpose = "write") {
       await beforeWrite(purpose);
+      sentSinceRead.push(request);
       let result: unknown;
       if (request.kind === "gen1") {
         if (connection.generation !== 1) throw new Error(`${address}: a Gen1 request for a Gen2+ device`);
@@ -297,6 +359,9 @@ export async function openSession(
       // Back on the new firmware: a new connection (Gen2+ digest nonces did not survive the reboot).
       connection = await connect(address, { password: currentPassword }, identity);
       unusedProbe = connection.probe;
+      // Another firmware: nothing read before it stands.
+      lastRead = undefined;
+      revisionAfterWrites = undefined;
       firmware = connection.generation === 1 ? connection.probe.firmware : connection.probe.version;
       identityFresh = true;
       connectMacUnread = true;

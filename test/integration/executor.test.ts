@@ -90,6 +90,101 @@ describe("minimal writes", () => {
   });
 });
 
+describe("what an apply reads", () => {
+  // Each request as the device logged it: the RPC method, else the path.
+  const requests = (device: SimDevice) => device.log.entries().map((entry) => entry.rpc ?? entry.path);
+
+  test("Gen2+: the lists only when managed, and after the writes only what they changed", async () => {
+    const device = await simulate("gen2-plus1pm");
+    const mac = trueMac.get(device) as string;
+    const session = await openSession(device.address, { rebootTimeoutMs: 10_000, expectedMac: mac });
+    const desired: DeviceConfig = { device: { name: "Hall" }, switch: [{ id: 0, name: "Lamp" }] };
+    await applyDevice({ device: "dev", desired, secrets: {}, secretHashes: {}, salt: "s" }, session, {
+      expectedMac: mac,
+    });
+    const revision = await session.readRevision();
+    expect(revision?.cfg_rev).toEqual(expect.any(Number));
+    expect(requests(device)).toEqual([
+      "/shelly",
+      "Shelly.GetConfig",
+      "Sys.SetConfig",
+      // The identity again before the next write; then the MAC and the revision in one read.
+      "/shelly",
+      "Switch.SetConfig",
+      "Sys.GetStatus",
+      "Shelly.GetConfig",
+    ]);
+
+    device.log.clear();
+    const withSchedule: DeviceConfig = {
+      switch: [{ id: 0, name: "Porch" }],
+      schedule: [
+        {
+          name: "evening",
+          enabled: true,
+          timespec: "0 0 20 * * *",
+          calls: [{ method: "Switch.Set", params: { id: 0, on: true } }],
+        },
+      ],
+    };
+    const again = await openSession(device.address, { rebootTimeoutMs: 10_000, expectedMac: mac });
+    await applyDevice(
+      { device: "dev", desired: withSchedule, secrets: {}, secretHashes: {}, salt: "s" },
+      again,
+      {
+        expectedMac: mac,
+      },
+    );
+    expect(requests(device)).toEqual([
+      "/shelly",
+      "Shelly.GetConfig",
+      "Schedule.List",
+      "Switch.SetConfig",
+      "/shelly",
+      "Schedule.Create",
+      "Sys.GetStatus",
+      "Shelly.GetConfig",
+      "Schedule.List",
+    ]);
+  });
+
+  test("Gen1: the status read shows the MAC and the revision; a password keeps the probe", async () => {
+    const device = await simulate("gen1-shelly1");
+    const desired: DeviceConfig = { device: { name: "Shed" }, switch: [{ id: 0, name: "Pump" }] };
+    const mac = trueMac.get(device) as string;
+    const session = await openSession(device.address, { rebootTimeoutMs: 10_000, expectedMac: mac });
+    await applyDevice({ device: "dev", desired, secrets: {}, secretHashes: {}, salt: "s" }, session, {
+      expectedMac: mac,
+    });
+    await session.readRevision();
+    expect(requests(device)).toEqual([
+      "/shelly",
+      "/settings",
+      "/settings",
+      "/shelly",
+      "/settings/relay/0",
+      "/status",
+      "/settings",
+    ]);
+
+    // Basic auth sends the password with every request: the MAC is shown without it first.
+    const locked = await simulate("gen1-dimmer2");
+    const lockedSession = await openSession(locked.address, {
+      rebootTimeoutMs: 10_000,
+      password: DEFAULT_PASSWORD,
+      expectedMac: trueMac.get(locked) as string,
+    });
+    await applyDevice(
+      { device: "dev", desired: { device: { name: "Stairs" } }, secrets: {}, secretHashes: {}, salt: "s" },
+      lockedSession,
+      { expectedMac: trueMac.get(locked) as string },
+    );
+    const probes = locked.log.entries().filter((entry) => entry.path === "/shelly");
+    expect(probes.every((entry) => !entry.credentials)).toBe(true);
+    expect(probes).toHaveLength(2);
+  });
+});
+
 describe("Gen1 and Gen2+ parity on unified fields", () => {
   const desired: DeviceConfig = {
     device: { name: "Garage", eco_mode: true },

@@ -3,6 +3,7 @@
 // not be restored. It talks to the device only through a DeviceSession.
 import type { DeviceDocuments, NamedIds } from "../model/normalize";
 import { isObject, type JsonObject, setPath } from "../model/values";
+import type { DocumentRead } from "./document-parts";
 import { plan } from "./planner";
 import type { DeviceRequest, Plan, PlanInput, PlanStep } from "./types";
 
@@ -10,8 +11,8 @@ import type { DeviceRequest, Plan, PlanInput, PlanStep } from "./types";
 export interface DeviceSession {
   /** The MAC the device reports now (GET /shelly), 12 upper-case hex digits. */
   readMac(): Promise<string>;
-  /** Everything the planner reads. */
-  readDocuments(): Promise<DeviceDocuments>;
+  /** What the planner reads: everything, or what `read` narrows it to (plan/document-parts.ts). */
+  readDocuments(read?: DocumentRead): Promise<DeviceDocuments>;
   /** One write; resolves to the device's answer (Gen2+: the RPC result). */
   send(request: DeviceRequest, purpose?: WritePurpose): Promise<unknown>;
   /** Reboots and resolves once the device answers again. */
@@ -178,7 +179,7 @@ export async function applyDevice(
   }
 
   // The snapshot: the plan's undo writes hold the pre-image of every key they change.
-  const documents = await session.readDocuments();
+  const documents = await session.readDocuments({ managing: input.desired });
   const firstPlan = plan({ ...input, documents });
   if (firstPlan.errors.length > 0) throw new ShellyPlanError(firstPlan.errors);
   const journal = (entry: Omit<JournalEntry, "device" | "mac">) =>
@@ -195,7 +196,7 @@ export async function applyDevice(
         finish(),
       );
     }
-    thePlan = plan({ ...input, documents: await session.readDocuments() });
+    thePlan = plan({ ...input, documents: await session.readDocuments({ managing: input.desired }) });
     if (thePlan.errors.length > 0) throw new ShellyPlanError(thePlan.errors);
     if (thePlan.steps.some((step) => step.firmware))
       throw new ShellyPlanError([
@@ -313,7 +314,8 @@ async function verify(
 ): Promise<string[]> {
   const mac = await session.readMac();
   if (mac !== expectedMac) return [`the device now reports MAC ${mac}`];
-  const documents = await session.readDocuments();
+  // What the writes can have changed, read again; the rest is the snapshot the plan was made from.
+  const documents = await session.readDocuments({ managing: input.desired, changedOnly: true });
   const again = plan({ ...input, documents, namedIds: record.namedIds });
   // Secrets are write-only: their changes cannot be verified by reading.
   const left = again.changes.filter((c) => !c.secret && !c.key.startsWith("firmware."));
