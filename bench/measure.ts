@@ -44,6 +44,8 @@ function childrenCpuSeconds(): number {
 function roleOf(pid: number, roots: ReadonlySet<number>): Role | undefined {
   if (roots.has(pid)) return "cli";
   const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+  // A multi-site command's own per-site processes.
+  if (/bin\/shelly-fleet /.test(cmdline)) return "cli";
   if (/dynamic-provider/.test(cmdline)) return "provider";
   if (/pulumi /.test(`${cmdline} `)) return "engine";
   return undefined;

@@ -183,7 +183,8 @@ async function fleetCommands({ n, devices, fleetRoot }: SizeContext): Promise<Re
   return results;
 }
 
-function engineArgs(command: string, project: string, fleetRoot: string, stack: string): string[] {
+/** The engine command on one stack, or on several (one --stack per site: one command). */
+function engineArgs(command: string, project: string, fleetRoot: string, ...stacks: string[]): string[] {
   return [
     path.join(ROOT, "bin", "shelly-fleet"),
     command,
@@ -192,14 +193,11 @@ function engineArgs(command: string, project: string, fleetRoot: string, stack: 
     ...(command === "up" ? ["--yes", "--skip-preview"] : []),
     // The core loop against the engine's floor, which runs no policy pack (README, "Benchmarks").
     "--no-policies",
-    "--stack",
-    stack,
+    ...stacks.flatMap((stack) => ["--stack", stack]),
     "--dir",
     project,
     "-c",
     `root=${fleetRoot}`,
-    "-c",
-    `site=${stack}`,
     "--parallel",
     String(PARALLEL),
   ];
@@ -322,8 +320,8 @@ async function peers(context: SizeContext, ours: Result, expected: string[]): Pr
 }
 
 /**
- * Stand-in for a multi-site run (shelly-fleet has no one-command form yet): one `shelly-fleet`
- * process per site's stack, all at once, against the no-op floor run the same way.
+ * A multi-site run: one `shelly-fleet` command with a --stack per site (it runs a process per
+ * site, all at once), against the no-op floor run as one process per stack, all at once.
  */
 async function multiSite({ n, work, devices }: SizeContext): Promise<Result[]> {
   const fleetRoot = path.join(work, "fleet-sites");
@@ -337,11 +335,9 @@ async function multiSite({ n, work, devices }: SizeContext): Promise<Result[]> {
     ["multi-site-up-empty", "up"],
     ["multi-site-preview-no-drift", "preview"],
   ] as const) {
-    log(`N=${n}: ${scenario} (${SITES} stacks of ${n / SITES}, one process each, at once)`);
+    log(`N=${n}: ${scenario} (${SITES} stacks of ${n / SITES}, one command, all at once)`);
     counts(devices);
-    const run = await measure(
-      stacks.map((stack) => node(engineArgs(command, project, fleetRoot, stack), env)),
-    );
+    const run = await measure([node(engineArgs(command, project, fleetRoot, ...stacks), env)]);
     const perDevice = counts(devices);
     const floor = await measure(
       stacks.map((stack) => node(noopArgs(command, noopProject, stack, n / SITES, 0), noopEnv)),

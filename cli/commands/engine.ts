@@ -22,13 +22,18 @@ import {
   upWithSummary,
 } from "../engine-runs";
 import { readDevicesBeforeCreate } from "../live-before-create";
+import { type ArgToken, combinedExitCode, renderSiteOutcomes, runSites, withoutOptions } from "../multi-site";
 import { checkPolicies, POLICY_PACK_DIR } from "../policy-check";
 import { namespaced, readSecrets } from "../secret-input";
 import { tagTargets } from "../tag-targets";
 
 const OPTIONS_HELP = `Options:
   -s, --stack NAME          the stack (one per site); default: demo. A stack that does not
-                            exist is refused, with the names of those that do
+                            exist is refused, with the names of those that do. preview and up
+                            take several (-s north -s south): one shelly-fleet process per
+                            stack, their lines prefixed with its name, a table of how each
+                            ended, and the most serious exit code (README, "Several sites")
+      --sites-parallel N    with several stacks: how many run at once (default: all)
       --create              create the stack when it does not exist
   -C, --dir DIR             the Pulumi project directory; default: this package
   -c, --config KEY=VALUE    a stack config value (repeatable; a key without a namespace gets
@@ -85,6 +90,45 @@ interface EngineFlags {
 
 type EngineAct = (stack: Stack, flags: EngineFlags) => Promise<number | undefined>;
 
+/** preview or up over several stacks, one process each (cli/multi-site.ts). */
+async function severalSites(
+  name: string,
+  stacks: string[],
+  options: { json: boolean; yes: boolean; secret: string[]; config: string[]; sitesParallel?: string },
+  argv: string[],
+  tokens: ArgToken[],
+): Promise<number> {
+  if (name !== "preview" && name !== "up") {
+    throw new UsageError(`${name} takes one --stack (several: preview and up only)`);
+  }
+  if (options.json) throw new UsageError("--json takes one --stack: its document is one stack's preview");
+  if (name === "up" && !options.yes) {
+    throw new UsageError("up on several stacks does not ask: preview them, then pass --yes to apply");
+  }
+  if (options.config.some((pair) => namespaced(pair.slice(0, pair.indexOf("="))) === "shelly-fleet:site")) {
+    throw new UsageError("--config site=… names one stack's site: give it with one --stack");
+  }
+  if (options.secret.length > 0) {
+    throw new UsageError(
+      "--secret reads standard input once, not once per stack: use --secret-file or --secret-env",
+    );
+  }
+  const sitesParallel = options.sitesParallel === undefined ? stacks.length : Number(options.sitesParallel);
+  if (!(Number.isInteger(sitesParallel) && sitesParallel > 0)) {
+    throw new UsageError(`--sites-parallel expects a positive whole number, got "${options.sitesParallel}"`);
+  }
+  const outcomes = await runSites({
+    command: name,
+    stacks,
+    argv: withoutOptions(argv, tokens, ["stack", "sites-parallel"]),
+    sitesParallel,
+    stdout: print,
+    stderr: (text) => process.stderr.write(text),
+  });
+  print(renderSiteOutcomes(outcomes, sitesParallel));
+  return combinedExitCode(outcomes);
+}
+
 function engineCommand(name: string, summary: string, extraHelp: string, act: EngineAct): Command {
   const help = `Usage: shelly-fleet ${name} [options]\n\n${summary}.\n\n${OPTIONS_HELP}\n${extraHelp}`;
   return {
@@ -92,11 +136,13 @@ function engineCommand(name: string, summary: string, extraHelp: string, act: En
     summary,
     help,
     async run(argv) {
-      const { values, positionals } = parseArgs({
+      const { values, positionals, tokens } = parseArgs({
         args: argv,
         allowPositionals: true,
+        tokens: true,
         options: {
-          stack: { type: "string", short: "s", default: "demo" },
+          stack: { type: "string", short: "s", multiple: true, default: ["demo"] },
+          "sites-parallel": { type: "string" },
           create: { type: "boolean", default: false },
           yes: { type: "boolean", short: "y", default: false },
           "skip-preview": { type: "boolean", default: false },
@@ -150,6 +196,23 @@ function engineCommand(name: string, summary: string, extraHelp: string, act: En
       if (parallel !== undefined && !(Number.isInteger(parallel) && parallel > 0)) {
         throw new UsageError(`--parallel expects a positive whole number, got "${values.parallel}"`);
       }
+      const stacks = [...new Set(values.stack)];
+      if (stacks.length > 1 || values["sites-parallel"] !== undefined) {
+        return severalSites(
+          name,
+          stacks,
+          {
+            json: values.json,
+            yes: values.yes,
+            secret: values.secret,
+            config: values.config,
+            sitesParallel: values["sites-parallel"],
+          },
+          argv,
+          tokens,
+        );
+      }
+      const stackName = stacks[0] as string;
       const commandLine: CommandLineConfig = {
         config: parseConfig(values.config),
         secrets: await readSecrets({
@@ -161,7 +224,7 @@ function engineCommand(name: string, summary: string, extraHelp: string, act: En
       const projectDir = path.resolve(values.dir ?? PACKAGE_ROOT);
       const stack = await openStack({
         projectDir,
-        stackName: values.stack,
+        stackName,
         program: loadProgram(),
         create: values.create,
       });

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type SimDevice, startDevice } from "../../sim";
 import { CAPTURES_DIR } from "../support/captures";
-import { makeScratchProject, runCli } from "../support/cli";
+import { makeScratchProject, runCli, writeUnder } from "../support/cli";
 
 describe("--tag: preview and up on the tagged devices only", () => {
   let project: { dir: string; env: NodeJS.ProcessEnv };
@@ -17,11 +17,7 @@ describe("--tag: preview and up on the tagged devices only", () => {
       [...args, "--stack", "site", "--dir", project.dir, "-c", `root=${fleetRoot}`, "-c", "site=site"],
       project.env,
     );
-  const writeFile = async (relative: string, text: string) => {
-    const file = path.join(fleetRoot, relative);
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    await fs.writeFile(file, text);
-  };
+  const writeFile = (relative: string, text: string) => writeUnder(fleetRoot, relative, text);
 
   beforeAll(async () => {
     project = await makeScratchProject("e2e-tags");

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type SimDevice, startDevice } from "../../sim";
 import { CAPTURES_DIR } from "../support/captures";
-import { makeScratchProject, runCli, secretFiles } from "../support/cli";
+import { makeScratchProject, runCli, secretFiles, writeUnder } from "../support/cli";
 
 const PASSWORD = "unhealthy-e2e-admin-5d1c";
 const IMPOSTOR_MAC = "0200000009FF";
@@ -26,11 +26,7 @@ describe("an unhealthy site: the real engine with a dead device, a flaky one and
       project.env,
     );
 
-  async function writeFile(relative: string, text: string): Promise<void> {
-    const file = path.join(fleetRoot, relative);
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    await fs.writeFile(file, text);
-  }
+  const writeFile = (relative: string, text: string) => writeUnder(fleetRoot, relative, text);
 
   beforeAll(async () => {
     project = await makeScratchProject("e2e-unhealthy");

@@ -102,3 +102,10 @@ export function runSiteCli(args: string[], site: SiteStack): Promise<CliResult> 
     project.env,
   );
 }
+
+/** Writes `text` to `relative` under `root` (a fleet's files), making its directories. */
+export async function writeUnder(root: string, relative: string, text: string): Promise<void> {
+  const file = path.join(root, relative);
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await fs.writeFile(file, text);
+}
