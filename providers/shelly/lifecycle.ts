@@ -72,7 +72,8 @@ export interface ShellyDeviceOutputs extends ShellyDeviceInputs {
   observed?: DeviceConfig;
   /** Salted hashes of the secrets last written; absent when none was (no ciphertext in the state). */
   secretHashes?: Record<string, string>;
-  namedIds: NamedIds;
+  /** Device ids of the schedules and webhooks made by name; absent when there is none. */
+  namedIds?: NamedIds;
   /** How the last apply went (ApplySummary): no secrets, no hashes, no requests. */
   lastApply?: ApplySummary;
   /** The device's configuration revision when `observed` was read (see ConfigRevision). */
@@ -166,6 +167,11 @@ export function diff(
 }
 
 /** The managed keys as the device last showed them. */
+/** Whether any schedule or webhook has an id: `{ schedule: {} }` is not stored. */
+export function hasNamedIds(ids: NamedIds | undefined): ids is NamedIds {
+  return Object.values(ids ?? {}).some((byName) => Object.keys(byName ?? {}).length > 0);
+}
+
 export function observedOf(outs: Pick<ShellyDeviceOutputs, "observed" | "desired">): DeviceConfig {
   return outs.observed ?? outs.desired;
 }
@@ -431,7 +437,7 @@ async function applyWith(
       // Read after the writes and their verification, so the next refresh can stop early.
       revision: await session.readRevision(),
       ...(Object.keys(secretHashes).length > 0 && { secretHashes }),
-      namedIds: record.namedIds,
+      ...(hasNamedIds(record.namedIds) && { namedIds: record.namedIds }),
       lastApply: summaryOf(record),
       ...(held && { firmwareHeld: { ...held, wave: place?.label ?? "" } }),
     };
