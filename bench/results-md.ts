@@ -44,6 +44,8 @@ export interface Result {
   cpu_s: { cli: number; engine: number; provider: number; total: number };
   /** The stack's state file after the run, KB per device; null where no engine runs. */
   state_kb_per_device: number | null;
+  /** With --cpu-prof: where each process role's CPU went (bench/cpu-profile.ts), one line each. */
+  cpu_profile?: string[];
 }
 
 function version(command: string, args: string[]): string {
@@ -92,6 +94,27 @@ function growth(results: Result[]): string[] {
     }
   }
   return [...lines, "", "Fitted exponents:", "", ...exponents, ""];
+}
+
+function profileSection(results: Result[]): string[] {
+  const profiled = results.filter((r) => r.cpu_profile !== undefined);
+  if (profiled.length === 0) return [];
+  return [
+    "## Where the CPU goes",
+    "",
+    "Each engine scenario run once more under Node's `--cpu-prof` (the rows above are not profiled),",
+    "its profiles summed by package, or by shelly-fleet's own directory: the sampled CPU of the",
+    "shelly-fleet process (cli) and of the dynamic-provider hosts (provider), each with its largest",
+    "shares. `node X` is Node's own module X (`node modules`: loading code); the engine is Go and",
+    "is not profiled. The `up` rows' profiles are of an up run right after the measured one, with",
+    "nothing left to write; the previews' are of the same preview again.",
+    "",
+    ...profiled.flatMap((r) => [
+      `- N=${r.n}, ${r.scenario}:`,
+      ...(r.cpu_profile ?? []).map((l) => `  - ${l}`),
+    ]),
+    "",
+  ];
 }
 
 function peerSection(results: Result[]): string[] {
@@ -149,6 +172,7 @@ export function markdown(
     ),
     "",
     ...peerSection(results),
+    ...profileSection(results),
     ...growth(results),
   ];
   return lines.join("\n");

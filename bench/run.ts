@@ -11,6 +11,7 @@ import { parseArgs } from "node:util";
 import { loadFleet } from "../fleet";
 import type { SimDevice } from "../sim";
 import { assertSameDrift } from "./analysis";
+import { renderProfileLine, summarizeProfiles } from "./cpu-profile";
 import { type Measured, measure, type Run } from "./measure";
 import { ansibleInventory, ansibleRun } from "./peers/ansible";
 import { markdown, type Result, SCENARIOS, type Scenario, type Tool } from "./results-md";
@@ -50,6 +51,9 @@ const { values } = parseArgs({
     // Ansible takes about a second per host and fork batch: 5,000 hosts would dominate the run.
     "peers-max-n": { type: "string", default: "1000" },
     "multi-site": { type: "boolean", default: false },
+    // After each engine scenario, the same command once more with Node's --cpu-prof, summed by
+    // package (bench/cpu-profile.ts); the measured run is not profiled.
+    "cpu-prof": { type: "boolean", default: false },
     sites: { type: "string", default: "5" },
     out: { type: "string", default: path.join(ROOT, "bench") },
   },
@@ -257,6 +261,13 @@ async function engineScenarios(context: SizeContext): Promise<Result[]> {
     const ours = engineResult({ n, scenario: step.scenario, run, floor, deviceFloor, perDevice }, project, [
       "bench",
     ]);
+    if (values["cpu-prof"]) {
+      // A profiled preview changes nothing; a profiled up finds nothing left to write.
+      ours.cpu_profile = await profiled(path.join(work, "profiles", step.scenario), () =>
+        node(engineArgs(step.command, project, fleetRoot, "bench"), env),
+      );
+      counts(devices);
+    }
     results.push(ours);
     if (step.scenario === "preview-drift-1pct") {
       const found = driftedInPreview(run.stdout[0] ?? "");
@@ -265,6 +276,18 @@ async function engineScenarios(context: SizeContext): Promise<Result[]> {
     }
   }
   return results;
+}
+
+/** The command once more, under --cpu-prof: where its processes' CPU went, one line per role. */
+async function profiled(dir: string, command: () => Run): Promise<string[]> {
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const run = command();
+  const options = [process.env.NODE_OPTIONS ?? "", "--cpu-prof", `--cpu-prof-dir=${dir}`].join(" ").trim();
+  await measure([{ ...run, env: { ...run.env, NODE_OPTIONS: options } }]);
+  const lines = summarizeProfiles(dir).map((summary) => renderProfileLine(summary));
+  for (const line of lines) log(`  profile: ${line}`);
+  return lines;
 }
 
 /** The tools a user would use instead, on the drifted fleet: the same answer, or the bench fails. */

@@ -2,6 +2,7 @@
 // peer's key mapping, the Ansible inventory, the simulated fleet's address scheme.
 import { describe, expect, it } from "vitest";
 import { assertSameDrift, driftSetDifference, logLogSlope } from "../../bench/analysis";
+import { bucketOf, renderProfileLine, summarizeProfile } from "../../bench/cpu-profile";
 import { ansibleInventory } from "../../bench/peers/ansible";
 import { differingKeys, wireChecks } from "../../bench/peers/wire-checks";
 import { markdown, type Result } from "../../bench/results-md";
@@ -163,5 +164,44 @@ describe("results.md's growth section", () => {
     expect(markdown([row(20, 5)], { latencyMs: 50, parallel: 32, peers: [] })).toContain(
       "One fleet size only",
     );
+  });
+});
+
+describe("where the CPU goes", () => {
+  const frame = (url: string, functionName = "f") => ({ url, functionName });
+
+  it("buckets a function by package, by shelly-fleet directory or by V8's own work", () => {
+    expect(bucketOf(frame("file:///w/node_modules/google-protobuf/google-protobuf.js"))).toBe(
+      "google-protobuf",
+    );
+    expect(bucketOf(frame("file:///w/node_modules/@grpc/grpc-js/build/src/call.js"))).toBe("@grpc/grpc-js");
+    expect(bucketOf(frame("file:///w/node_modules/@pulumi/pulumi/runtime/resource.js"))).toBe(
+      "@pulumi/pulumi runtime/",
+    );
+    expect(bucketOf(frame("file:///w/node_modules/@pulumi/pulumi/output.js"))).toBe("@pulumi/pulumi output");
+    expect(bucketOf(frame("file:///w/dist/providers/shelly/session.js"))).toBe("shelly-fleet providers/");
+    expect(bucketOf(frame("node:internal/http2/core"))).toBe("node http2");
+    expect(bucketOf(frame("node:events"))).toBe("node events");
+    expect(bucketOf(frame("", "(garbage collector)"))).toBe("garbage collection");
+    expect(bucketOf(frame("", "(idle)"))).toBeUndefined();
+  });
+
+  it("sums self time from the samples, idle left out", () => {
+    const summary = summarizeProfile({
+      nodes: [
+        { id: 1, callFrame: frame("", "(idle)") },
+        { id: 2, callFrame: frame("file:///w/node_modules/undici/index.js") },
+        { id: 3, callFrame: frame("file:///w/dist/cli/main.js") },
+      ],
+      samples: [1, 2, 3, 2],
+      timeDeltas: [5000, 1000, 2000, 1000],
+    });
+    expect(summary.role).toBe("cli");
+    expect(summary.ms).toBe(4);
+    expect(summary.buckets).toEqual([
+      { name: "undici", ms: 2 },
+      { name: "shelly-fleet cli/", ms: 2 },
+    ]);
+    expect(renderProfileLine(summary)).toBe("cli 0.0 s: undici 50 %, shelly-fleet cli/ 50 %");
   });
 });
