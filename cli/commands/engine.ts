@@ -105,7 +105,7 @@ async function severalSites(
   if (name === "up" && !options.yes) {
     throw new UsageError("up on several stacks does not ask: preview them, then pass --yes to apply");
   }
-  if (options.config.some((pair) => namespaced(pair.slice(0, pair.indexOf("="))) === "shelly-fleet:site")) {
+  if ("shelly-fleet:site" in parseConfig(options.config)) {
     throw new UsageError("--config site=… names one stack's site: give it with one --stack");
   }
   if (options.secret.length > 0) {

@@ -166,12 +166,12 @@ export function diff(
   return { changes, replaces };
 }
 
-/** The managed keys as the device last showed them. */
 /** Whether any schedule or webhook has an id: `{ schedule: {} }` is not stored. */
 export function hasNamedIds(ids: NamedIds | undefined): ids is NamedIds {
   return Object.values(ids ?? {}).some((byName) => Object.keys(byName ?? {}).length > 0);
 }
 
+/** The managed keys as the device last showed them. */
 export function observedOf(outs: Pick<ShellyDeviceOutputs, "observed" | "desired">): DeviceConfig {
   return outs.observed ?? outs.desired;
 }

@@ -19,7 +19,7 @@ import { type VersionProbe, waitForFirmware } from "./firmware-wait";
 import type { DeviceConfig, Generation } from "./model/catalog";
 import type { DeviceDocuments } from "./model/normalize";
 import type { JsonObject } from "./model/values";
-import { type DocumentRead, partsToRead } from "./plan/document-parts";
+import { type DocumentPart, type DocumentRead, partsToRead } from "./plan/document-parts";
 import type { DeviceSession, WritePurpose } from "./plan/executor";
 import { firmwareVersion } from "./plan/firmware";
 import type { DeviceRequest } from "./plan/types";
@@ -271,22 +271,23 @@ export async function openSession(
 
     async readDocuments(read?: DocumentRead): Promise<DeviceDocuments> {
       const parts = partsToRead(read, lastRead === undefined ? undefined : sentSinceRead);
-      // A part not read: from the last read when only changes were asked for, else left out
-      // (a list the settings do not manage).
-      const kept = <T>(value: T | undefined): T | undefined => (read?.changedOnly ? value : undefined);
+      // A part not read is the last read's when only changes were asked for, else left out (a
+      // list the settings do not manage).
+      const part = async <T>(name: DocumentPart, fetch: () => Promise<T>, before: T | undefined) =>
+        parts.has(name) ? fetch() : read?.changedOnly ? before : undefined;
       const probed = unusedProbe;
       unusedProbe = undefined;
       let documents: DeviceDocuments;
       if (connection.generation === 1) {
         const client = connection.client;
         const previous = lastRead?.generation === "gen1" ? lastRead : undefined;
-        const shelly = parts.has("identity")
-          ? probed?.generation === 1
-            ? probed.shelly
-            : await client.getShelly()
-          : kept(previous?.shelly);
-        const settings = parts.has("config") ? await client.getSettings() : kept(previous?.settings);
-        const actions = parts.has("actions") ? await client.getSettingsActions() : kept(previous?.actions);
+        const shelly = await part(
+          "identity",
+          async () => (probed?.generation === 1 ? probed.shelly : client.getShelly()),
+          previous?.shelly,
+        );
+        const settings = await part("config", () => client.getSettings(), previous?.settings);
+        const actions = await part("actions", () => client.getSettingsActions(), previous?.actions);
         documents = {
           generation: "gen1",
           shelly: shelly as JsonObject,
@@ -296,20 +297,29 @@ export async function openSession(
       } else {
         const client: Gen2Client = connection.client;
         const previous = lastRead?.generation === "gen2" ? lastRead : undefined;
-        const deviceInfo = parts.has("identity")
-          ? ((probed !== undefined && probed.generation !== 1
+        const deviceInfo = await part(
+          "identity",
+          async () =>
+            (probed !== undefined && probed.generation !== 1
               ? probed.shelly
-              : await client.shellyGetDeviceInfo()) as unknown as JsonObject)
-          : kept(previous?.deviceInfo);
-        const config = parts.has("config")
-          ? ((await client.shellyGetConfig()) as unknown as JsonObject)
-          : kept(previous?.config);
-        const schedules = parts.has("schedules")
-          ? await optionalList(() => client.scheduleList() as unknown as Promise<JsonObject>)
-          : kept(previous?.schedules);
-        const webhooks = parts.has("webhooks")
-          ? await optionalList(() => client.webhookList() as unknown as Promise<JsonObject>)
-          : kept(previous?.webhooks);
+              : await client.shellyGetDeviceInfo()) as unknown as JsonObject,
+          previous?.deviceInfo,
+        );
+        const config = await part(
+          "config",
+          async () => (await client.shellyGetConfig()) as unknown as JsonObject,
+          previous?.config,
+        );
+        const schedules = await part(
+          "schedules",
+          () => optionalList(() => client.scheduleList() as unknown as Promise<JsonObject>),
+          previous?.schedules,
+        );
+        const webhooks = await part(
+          "webhooks",
+          () => optionalList(() => client.webhookList() as unknown as Promise<JsonObject>),
+          previous?.webhooks,
+        );
         documents = {
           generation: "gen2",
           deviceInfo: deviceInfo as JsonObject,
